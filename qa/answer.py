@@ -1,0 +1,123 @@
+"""answer(): the whole pipeline behind the CLI, the UI and scripts — retrieve, answer, cite, time each stage.
+
+Expensive things (embedding model, Chroma client, BM25 index) are loaded once per process and reused.
+"""
+
+from __future__ import annotations
+
+import time
+from functools import cache
+from typing import Any
+
+from qa import lexical
+from qa.config import Settings, bundled_dir, get_settings
+from qa.embed import get_embedder
+from qa.errors import BadQuestionError, EmptyIndexError, QAError
+from qa.extractive import SentenceVectors, answer_extractively
+from qa.ingest import ingest, store_for
+from qa.retrieve import retrieve
+from qa.types import Answer
+
+MAX_QUESTION_CHARS = 2000
+
+
+def answer(
+    question: str,
+    *,
+    top_k: int | None = None,
+    history: list[Any] | None = None,
+    llm: str | None = None,
+    settings: Settings | None = None,
+) -> Answer:
+    """Answer question from the indexed articles, every sentence cited [n]; or abstain, saying the articles don't.
+
+    history: earlier turns as {"role": "user"|"assistant", "content": str} dicts or (user, assistant) pairs;
+    a follow-up's retrieval also uses the previous question. Raises BadQuestionError for an empty or oversized
+    question or top_k < 1, EmptyIndexError when nothing is indexed (and QA_AUTO_SEED is off), StoreError when
+    the store cannot be opened.
+    """
+    started = time.perf_counter()
+    settings = settings or get_settings()
+    question = _check_question(question)
+    k = settings.top_k if top_k is None else top_k
+    if k < 1:
+        raise BadQuestionError(f"top_k must be at least 1 (got {k})")
+    spec = llm or settings.llm
+    if spec != "extractive":
+        raise QAError(f"unknown answerer {spec!r}: only 'extractive' is available in this version (QA_LLM)")
+
+    store = store_for(settings)
+    if store.count_chunks() == 0:
+        _index_seeds_or_fail(settings)
+    index = lexical.load(store, settings.resolved_home(), settings.collection)
+    embedder = get_embedder(settings.embed_model, settings.embed_batch)
+    previous = last_user_question(history)
+    query = f"{previous}\n{question}" if previous else question
+    t_setup = time.perf_counter()
+    found = retrieve(
+        query, store=store, lexical_index=index, embedder=embedder, top_k=k, candidates=max(settings.candidates, k)
+    )
+    t_retrieved = time.perf_counter()
+    texts = store.article_texts(list(dict.fromkeys(p.article_id for p in found.passages)))
+    draft = answer_extractively(
+        question,
+        found.passages,
+        found.query_vector,
+        _sentence_vectors(settings.embed_model),
+        index,
+        context=previous,
+        article_texts=list(texts.values()),
+    )
+    t_answered = time.perf_counter()
+    timings = {
+        "setup_ms": (t_setup - started) * 1000,
+        **found.timings,
+        "retrieve_ms": (t_retrieved - t_setup) * 1000,
+        "answer_ms": (t_answered - t_retrieved) * 1000,
+        "total_ms": (t_answered - started) * 1000,
+    }
+    return Answer(
+        question=question,
+        text=draft.text,
+        citations=draft.citations,
+        abstained=draft.abstained,
+        passages=found.passages,
+        timings={name: round(ms, 2) for name, ms in timings.items()},
+        answerer="extractive",
+        standalone_question=query if previous else None,
+    )
+
+
+def last_user_question(history: list[Any] | None) -> str:
+    """The most recent user turn, in either history shape the UI and scripts use."""
+    for turn in reversed(history or []):
+        if isinstance(turn, dict) and turn.get("role") == "user":
+            return str(turn.get("content", "")).strip()
+        if isinstance(turn, (list, tuple)) and turn:
+            return str(turn[0]).strip()
+    return ""
+
+
+def _check_question(question: str) -> str:
+    if not isinstance(question, str):
+        raise BadQuestionError("the question must be text")
+    cleaned = " ".join("".join(ch if ch.isprintable() else " " for ch in question).split())
+    if not cleaned:
+        raise BadQuestionError("the question is empty: ask something about the articles")
+    if len(cleaned) > MAX_QUESTION_CHARS:
+        raise BadQuestionError(f"the question is {len(cleaned)} characters long; keep it under {MAX_QUESTION_CHARS}")
+    return cleaned
+
+
+def _index_seeds_or_fail(settings: Settings) -> None:
+    where = settings.chroma_url or settings.resolved_home()
+    if not settings.auto_seed:
+        raise EmptyIndexError(f"no articles are indexed in {where}: run `qa ingest PATH` first")
+    ingest([bundled_dir("seeds")], settings=settings)
+    if store_for(settings).count_chunks() == 0:
+        raise EmptyIndexError(f"no articles are indexed in {where}: run `qa ingest PATH` first")
+
+
+@cache
+def _sentence_vectors(model: str) -> SentenceVectors:
+    return SentenceVectors(get_embedder(model))

@@ -1,0 +1,111 @@
+"""Split cleaned articles into token-bounded, sentence-aligned chunks, and chunks into sentences, with offsets.
+
+Every span keeps its character offsets into the cleaned article, so a citation can point at the exact quote.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from functools import cache
+
+from qa.config import configure_offline
+from qa.types import Article, Chunk
+
+
+@cache
+def token_counter() -> Callable[[str], list[int]]:
+    """tiktoken's cl100k encoder, loaded from the copy llama-index ships (tiktoken cannot download here)."""
+    configure_offline()
+    from llama_index.core.utils import get_tokenizer
+
+    return get_tokenizer()
+
+
+def count_tokens(text: str) -> int:
+    return len(token_counter()(text))
+
+
+@cache
+def _splitter(chunk_tokens: int, overlap: int):  # type: ignore[no-untyped-def]
+    configure_offline()
+    from llama_index.core.node_parser import SentenceSplitter
+
+    return SentenceSplitter(
+        chunk_size=chunk_tokens,
+        chunk_overlap=min(overlap, chunk_tokens // 2),
+        tokenizer=token_counter(),
+        paragraph_separator="\n\n",
+    )
+
+
+def chunk_id(article_id: str, start: int, end: int) -> str:
+    """Stable from content: the article's hash and the span, so re-chunking the same text gives the same ids."""
+    return hashlib.sha256(f"{article_id}:{start}:{end}".encode()).hexdigest()[:20]
+
+
+def split_into_chunks(article: Article, chunk_tokens: int, overlap: int) -> list[Chunk]:
+    """llama-index's SentenceSplitter, sized in tiktoken tokens, with each chunk located in the article text."""
+    text = article.text
+    chunks: list[Chunk] = []
+    cursor = 0
+    for piece in _splitter(chunk_tokens, overlap).split_text(text):
+        start = text.find(piece, max(0, cursor - len(piece)))
+        if start < 0:
+            start = text.find(piece)
+        if start < 0:  # the splitter normalised something; fall back to a whitespace-tolerant search
+            start, end = _fuzzy_find(text, piece, cursor)
+        else:
+            end = start + len(piece)
+        cursor = end
+        chunks.append(
+            Chunk(
+                id=chunk_id(article.id, start, end),
+                article_id=article.id,
+                index=len(chunks),
+                text=text[start:end],
+                start=start,
+                end=end,
+            )
+        )
+    return chunks
+
+
+def _fuzzy_find(text: str, piece: str, cursor: int) -> tuple[int, int]:
+    words = piece.split()
+    pattern = r"\s+".join(re.escape(w) for w in words)
+    match = re.compile(pattern).search(text, max(0, cursor - len(piece))) or re.compile(pattern).search(text)
+    if match is None:
+        raise ValueError("chunk text not found in article")
+    return match.start(), match.end()
+
+
+@cache
+def _punkt():  # type: ignore[no-untyped-def]
+    configure_offline()
+    from nltk.tokenize import PunktTokenizer
+
+    return PunktTokenizer("english")
+
+
+def split_sentences(text: str, offset: int = 0) -> list[tuple[int, int]]:
+    """Sentence spans (start, end) within text, shifted by offset; paragraph breaks always end a sentence."""
+    spans: list[tuple[int, int]] = []
+    for para in re.finditer(r"[^\n]+", text):
+        pending: int | None = None  # start of a fragment ("MOSCOW, July 11." "/TASS/.") to glue onward
+        for start, end in _punkt().span_tokenize(para.group()):
+            is_fragment = len(para.group()[start:end].split()) < _MIN_SENTENCE_WORDS
+            if pending is not None:
+                start = pending
+                pending = None
+            if is_fragment:
+                pending = start
+                continue
+            spans.append((offset + para.start() + start, offset + para.start() + end))
+        if pending is not None:
+            spans.append((offset + para.start() + pending, offset + para.end()))
+    return spans
+
+
+_MIN_SENTENCE_WORDS = 4

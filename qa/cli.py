@@ -1,0 +1,188 @@
+"""The `qa` command: a thin layer over ingest() and answer() with help text, --json and meaningful exit codes.
+
+Exit codes: 0 ok, 1 nothing done (nothing indexed, an error qa explains), 2 usage error.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from qa.config import configure_offline, get_settings
+from qa.errors import BadQuestionError, QAError
+
+app = typer.Typer(
+    help="Ask questions about a folder of news articles; every answer cites the passages it came from.\n\n"
+    "Data lives in QA_HOME (default ./.qa). The first `qa ask` on an empty QA_HOME indexes the bundled seed articles.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+_STATUS_STYLE = {
+    "added": "green",
+    "updated": "green",
+    "unchanged": "dim",
+    "duplicate": "yellow",
+    "skipped": "red",
+    "removed": "magenta",
+}
+
+
+def _fail(exc: QAError) -> None:
+    typer.echo(f"qa: {exc}", err=True)
+    raise typer.Exit(2 if isinstance(exc, BadQuestionError) else 1)
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Article files (.txt, .md, .html) or folders of them.")],
+    prune: Annotated[bool, typer.Option("--prune", help="Also remove indexed articles whose files are gone.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the ingest report as JSON.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only print the summary line.")] = False,
+) -> None:
+    """Index articles: clean page junk, chunk, embed, store. Unchanged files are skipped; re-running is safe."""
+    from rich.console import Console
+
+    from qa.ingest import ingest as run_ingest
+
+    console = Console(stderr=True, highlight=False)
+
+    def show(result: object) -> None:
+        if as_json or quiet:
+            return
+        status = getattr(result, "status")
+        detail = getattr(result, "detail")
+        line = f"[{_STATUS_STYLE[status]}]{status:>9}[/] {getattr(result, 'path')}"
+        console.print(line + (f" — {detail}" if detail else ""))
+
+    try:
+        report = run_ingest(paths, prune=prune, progress=not as_json and sys.stderr.isatty(), on_result=show)
+    except QAError as exc:
+        _fail(exc)
+        return
+    if as_json:
+        typer.echo(report.model_dump_json(indent=2))
+    else:
+        counts = ", ".join(
+            f"{report.count(s)} {s}" for s in ("added", "updated", "unchanged", "duplicate", "skipped", "removed")
+            if report.count(s)
+        )
+        typer.echo(f"{counts or 'no files found'} · index: {report.documents} articles, {report.chunks} chunks "
+                   f"· {report.seconds:.1f}s")
+    if not report.indexed_anything and not report.count("removed"):
+        raise typer.Exit(1)
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="Your question, in quotes.")],
+    top_k: Annotated[Optional[int], typer.Option("--top-k", "-k", help="Passages to answer from (default 5).")] = None,
+    llm: Annotated[Optional[str], typer.Option("--llm", help="Answerer spec (default: QA_LLM or 'extractive').")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the whole Answer as JSON.")] = False,
+) -> None:
+    """Answer a question from the indexed articles, with numbered sources."""
+    from qa.answer import answer
+
+    try:
+        result = answer(question, top_k=top_k, llm=llm)
+    except QAError as exc:
+        _fail(exc)
+        return
+    if as_json:
+        typer.echo(result.model_dump_json(indent=2))
+        return
+    typer.echo(result.text)
+    if result.citations:
+        typer.echo("\nSources:")
+        for c in result.citations:
+            meta = " · ".join(x for x in (c.outlet, c.date) if x)
+            typer.echo(f"[{c.n}] {c.title}" + (f" ({meta})" if meta else "") + f" — {c.source}")
+            typer.echo(f"    \u201c{_shorten(c.quote, 240)}\u201d")
+
+
+@app.command()
+def status(
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """How many articles and chunks are indexed, with which embedding model, and where."""
+    from qa.ingest import store_for
+
+    settings = get_settings()
+    try:
+        store = store_for(settings)
+        info = {
+            "documents": store.count_articles(),
+            "chunks": store.count_chunks(),
+            "embedding_model": settings.embed_model,
+            "store": store.location,
+            "home": str(settings.resolved_home()),
+            "answerer": settings.llm,
+        }
+    except QAError as exc:
+        _fail(exc)
+        return
+    if as_json:
+        typer.echo(json.dumps(info, indent=2))
+    else:
+        for key, value in info.items():
+            typer.echo(f"{key:>16}: {value}")
+
+
+@app.command("eval")
+def run_eval(
+    question_set: Annotated[Path, typer.Option("--set", help="Question set (JSON lines).")] = Path(
+        "evals/questions.jsonl"
+    ),
+    top_k: Annotated[Optional[int], typer.Option("--top-k", "-k", help="Passages per answer.")] = None,
+    llm: Annotated[Optional[str], typer.Option("--llm", help="Answerer spec.")] = None,
+    json_path: Annotated[Optional[Path], typer.Option("--json", help="Write metrics and per-question rows here.")] = None,
+) -> None:
+    """Run a question set through answer() and print retrieval, fact, citation and abstention metrics."""
+    from qa.answer import answer
+    from qa.evals import load_questions, run_eval as evaluate, write_json
+
+    try:
+        questions = load_questions(question_set)
+        summary, rows = evaluate(
+            questions, lambda q: answer(q.question, top_k=top_k, llm=llm, history=q.history),
+            progress=sys.stderr.isatty(),
+        )
+    except (QAError, OSError, ValueError) as exc:
+        typer.echo(f"qa: {exc}".splitlines()[0], err=True)
+        raise typer.Exit(1) from None
+    _print_table(summary)
+    if json_path:
+        write_json(summary, rows, json_path)
+        typer.echo(f"wrote {json_path}")
+
+
+def _print_table(summary: dict[str, object]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    keys = ["n", "hit_at_1", "hit_at_5", "mrr", "cites_right_article", "fact_recall", "citation_precision",
+            "abstain_precision", "abstain_recall", "false_abstain_rate", "latency_p50_ms"]
+    table = Table("type", *keys)
+    by_type = summary.get("by_type", {})
+    assert isinstance(by_type, dict)
+    for name, metrics in [("all", summary), *by_type.items()]:
+        table.add_row(name, *("" if metrics.get(k) is None else str(metrics.get(k)) for k in keys))
+    Console(highlight=False).print(table)
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def main() -> None:
+    configure_offline()
+    app()
+
+
+if __name__ == "__main__":
+    main()

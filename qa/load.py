@@ -1,0 +1,113 @@
+"""Read article files from disk into text: find them, decode them, pull the main text out of HTML.
+
+Anything that cannot become text raises IngestError with a one-line reason; nothing here touches the index.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from qa.errors import IngestError
+
+ARTICLE_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".html", ".htm"})
+
+
+@dataclass(frozen=True)
+class RawDocument:
+    """A file's decoded text plus whatever metadata its format carried (HTML head, Markdown title)."""
+
+    path: Path
+    text: str
+    file_hash: str
+    encoding: str
+    title: str | None = None
+    date: str | None = None
+    outlet: str | None = None
+    url: str | None = None
+
+
+def find_article_files(paths: list[Path]) -> Iterator[Path]:
+    """Files given directly, and article files under folders, in a stable order; symlink loops are not followed."""
+    for path in paths:
+        if path.is_dir():
+            seen: set[tuple[int, int]] = set()
+            for root, dirs, files in os.walk(path, followlinks=True):
+                stat = os.stat(root)
+                if (stat.st_dev, stat.st_ino) in seen:
+                    dirs.clear()
+                    continue
+                seen.add((stat.st_dev, stat.st_ino))
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(files):
+                    if Path(name).suffix.lower() in ARTICLE_SUFFIXES and not name.startswith("."):
+                        yield Path(root) / name
+        else:
+            yield path
+
+
+def read_article_file(path: Path, max_bytes: int) -> RawDocument:
+    """Decode one file; HTML goes through trafilatura so scripts, menus and footers never reach the index."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise IngestError(f"cannot read: {exc.strerror or exc}") from None
+    if size > max_bytes:
+        raise IngestError(f"too large ({size / 1e6:.1f} MB > limit {max_bytes / 1e6:.1f} MB, QA_MAX_FILE_MB)")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise IngestError(f"cannot read: {exc.strerror or exc}") from None
+    if not data.strip():
+        raise IngestError("empty file")
+    if b"\x00" in data[:8192]:
+        raise IngestError("binary file, not text")
+    text, encoding = decode_bytes(data)
+    file_hash = hashlib.sha256(data).hexdigest()
+    if path.suffix.lower() in (".html", ".htm") or _looks_like_html(text):
+        return _from_html(path, text, file_hash, encoding)
+    return RawDocument(path=path, text=text, file_hash=file_hash, encoding=encoding)
+
+
+def decode_bytes(data: bytes) -> tuple[str, str]:
+    """UTF-8 when it is, else the encoding charset-normalizer detects (Latin-1, Windows-1251, ...)."""
+    try:
+        return data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        raise IngestError("not text in any encoding that could be detected")
+    return str(best), best.encoding
+
+
+def _looks_like_html(text: str) -> bool:
+    head = text[:1024].lstrip().lower()
+    return head.startswith("<!doctype html") or head.startswith("<html")
+
+
+def _from_html(path: Path, html: str, file_hash: str, encoding: str) -> RawDocument:
+    import trafilatura
+
+    doc = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False, include_tables=False)
+    body = getattr(doc, "text", None) if doc is not None else None
+    if not body or not body.strip():
+        raise IngestError("HTML page holds no article text")
+    title = getattr(doc, "title", None)
+    if title and not body.lstrip().startswith(title):
+        body = f"{title}\n\n{body}"
+    return RawDocument(
+        path=path,
+        text=body,
+        file_hash=file_hash,
+        encoding=encoding,
+        title=title,
+        date=getattr(doc, "date", None),
+        outlet=getattr(doc, "sitename", None),
+        url=getattr(doc, "url", None),
+    )

@@ -1,0 +1,238 @@
+"""The Chroma store: one collection of chunks (what retrieval searches) and one of articles (the cleaned texts).
+
+Embedded on disk under QA_HOME by default, or a `chroma run` server when QA_CHROMA_URL is set; same code either way.
+An article record is written after its chunks, so a chunk whose article record is missing is an unfinished ingest.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import numpy as np
+
+from qa.config import configure_offline
+from qa.embed import ChromaEmbeddingFunction
+from qa.errors import StoreError
+from qa.types import Article, Chunk
+
+_PAGE = 2000
+# HNSW tuned for recall over build speed: news archives are written once and searched often.
+_HNSW = {"space": "cosine", "ef_construction": 200, "ef_search": 100, "max_neighbors": 16}
+
+
+@dataclass(frozen=True)
+class DenseHit:
+    chunk_id: str
+    similarity: float
+    text: str
+    metadata: dict[str, Any]
+
+
+class Store:
+    """Thin, typed access to the two collections; no retrieval logic lives here."""
+
+    def __init__(self, home: Path, chroma_url: str | None, prefix: str, embed_model: str) -> None:
+        configure_offline()
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        self.home = home
+        self.chroma_url = chroma_url
+        self.lock = threading.RLock()
+        settings = ChromaSettings(anonymized_telemetry=False)
+        try:
+            if chroma_url:
+                url = urlparse(chroma_url)
+                self.client = chromadb.HttpClient(
+                    host=url.hostname or "127.0.0.1",
+                    port=url.port or (443 if url.scheme == "https" else 8000),
+                    ssl=url.scheme == "https",
+                    settings=settings,
+                )
+                self.client.heartbeat()
+            else:
+                home.mkdir(parents=True, exist_ok=True)
+                self.client = chromadb.PersistentClient(path=str(home / "chroma"), settings=settings)
+        except Exception as exc:  # chromadb raises many kinds; the user needs one line
+            where = chroma_url or str(home / "chroma")
+            raise StoreError(f"cannot open the Chroma store at {where}: {exc}") from None
+        embedding_function = ChromaEmbeddingFunction(embed_model)
+        configuration: Any = {"hnsw": _HNSW, "embedding_function": embedding_function}
+        self.chunks = self.client.get_or_create_collection(
+            f"{prefix}_chunks", configuration=configuration, metadata={"embed_model": embed_model}
+        )
+        self.articles = self.client.get_or_create_collection(
+            f"{prefix}_articles", configuration=configuration, metadata={"embed_model": embed_model}
+        )
+        self.embed_model = embed_model
+        self._max_batch = self.client.get_max_batch_size()
+
+    @property
+    def location(self) -> str:
+        return self.chroma_url or str(self.home / "chroma")
+
+    def count_articles(self) -> int:
+        return self.articles.count()
+
+    def count_chunks(self) -> int:
+        return self.chunks.count()
+
+    def article_by_path(self, path: str) -> dict[str, Any] | None:
+        found = self.articles.get(where={"path": path}, include=["metadatas"], limit=1)
+        return _first_record(found)
+
+    def article_by_id(self, article_id: str, with_text: bool = False) -> dict[str, Any] | None:
+        include: Any = ["metadatas", "documents"] if with_text else ["metadatas"]
+        return _first_record(self.articles.get(ids=[article_id], include=include))
+
+    def article_texts(self, ids: list[str]) -> dict[str, str]:
+        """Title, date and full cleaned text of each article, for looking up what the articles mention."""
+        if not ids:
+            return {}
+        found = self.articles.get(ids=ids, include=["documents", "metadatas"])
+        return {
+            id_: f"{(meta or {}).get('date_text', '')}\n{(meta or {}).get('title', '')}\n{doc or ''}"
+            for id_, doc, meta in zip(found["ids"], found["documents"] or [], found["metadatas"] or [], strict=True)
+        }
+
+    def nearest_articles(self, vector: np.ndarray, n: int) -> list[tuple[str, float, str, dict[str, Any]]]:
+        """(id, cosine similarity, text, metadata) of the articles whose lead is closest to vector."""
+        count = self.count_articles()
+        if count == 0:
+            return []
+        found = self.articles.query(
+            query_embeddings=[vector.tolist()], n_results=min(n, count), include=["metadatas", "documents", "distances"]
+        )
+        return [
+            (id_, 1.0 - float(dist), doc or "", dict(meta or {}))
+            for id_, dist, doc, meta in zip(
+                found["ids"][0], found["distances"][0], found["documents"][0], found["metadatas"][0], strict=True
+            )
+        ]
+
+    def add_article(
+        self, article: Article, chunks: list[Chunk], chunk_vectors: np.ndarray, article_vector: np.ndarray
+    ) -> None:
+        """Chunks first, the article record last: its presence marks the article as completely indexed."""
+        for i in range(0, len(chunks), self._max_batch):
+            batch = chunks[i : i + self._max_batch]
+            self.chunks.upsert(
+                ids=[c.id for c in batch],
+                documents=[c.text for c in batch],
+                embeddings=chunk_vectors[i : i + len(batch)],
+                metadatas=[_chunk_metadata(article, c) for c in batch],
+            )
+        self.articles.upsert(
+            ids=[article.id],
+            documents=[article.text],
+            embeddings=article_vector[None, :],
+            metadatas=[_article_metadata(article, len(chunks))],
+        )
+
+    def delete_article(self, article_id: str) -> None:
+        self.articles.delete(ids=[article_id])
+        self.chunks.delete(where={"article_id": article_id})
+
+    def iter_articles(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        offset = 0
+        while True:
+            page = self.articles.get(include=["metadatas"], limit=_PAGE, offset=offset)
+            if not page["ids"]:
+                return
+            yield from zip(page["ids"], [dict(m or {}) for m in page["metadatas"] or []], strict=True)
+            offset += len(page["ids"])
+
+    def iter_chunks(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
+        """(id, text, metadata) of every chunk, a page at a time, for rebuilding the lexical index."""
+        offset = 0
+        while True:
+            page = self.chunks.get(include=["documents", "metadatas"], limit=_PAGE, offset=offset)
+            if not page["ids"]:
+                return
+            docs = page["documents"] or []
+            metas = page["metadatas"] or []
+            yield from zip(page["ids"], docs, [dict(m or {}) for m in metas], strict=True)
+            offset += len(page["ids"])
+
+    def query_chunks(self, vector: np.ndarray, n: int) -> list[DenseHit]:
+        count = self.count_chunks()
+        if count == 0:
+            return []
+        found = self.chunks.query(
+            query_embeddings=[vector.tolist()],
+            n_results=min(n, count),
+            include=["documents", "metadatas", "distances"],
+        )
+        return [
+            DenseHit(id_, 1.0 - float(dist), doc or "", dict(meta or {}))
+            for id_, dist, doc, meta in zip(
+                found["ids"][0], found["distances"][0], found["documents"][0], found["metadatas"][0], strict=True
+            )
+        ]
+
+    def get_chunks(self, ids: list[str]) -> dict[str, tuple[str, dict[str, Any]]]:
+        if not ids:
+            return {}
+        found = self.chunks.get(ids=ids, include=["documents", "metadatas"])
+        docs = found["documents"] or []
+        metas = found["metadatas"] or []
+        return {id_: (doc, dict(meta or {})) for id_, doc, meta in zip(found["ids"], docs, metas, strict=True)}
+
+
+@cache
+def open_store(home: Path, chroma_url: str | None, prefix: str, embed_model: str) -> Store:
+    """One client per process and location: Chroma clients are heavy and safe to share between threads."""
+    return Store(home, chroma_url, prefix, embed_model)
+
+
+def _first_record(found: Any) -> dict[str, Any] | None:
+    if not found["ids"]:
+        return None
+    record = dict(found["metadatas"][0] or {})
+    record["id"] = found["ids"][0]
+    if found.get("documents"):
+        record["text"] = found["documents"][0]
+    return record
+
+
+def _without_none(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def _chunk_metadata(article: Article, chunk: Chunk) -> dict[str, Any]:
+    return _without_none(
+        {
+            "article_id": article.id,
+            "source": article.source,
+            "title": article.title,
+            "index": chunk.index,
+            "start": chunk.start,
+            "end": chunk.end,
+            "date": article.date.isoformat() if article.date else None,
+            "date_text": article.date_text,
+            "outlet": article.outlet,
+        }
+    )
+
+
+def _article_metadata(article: Article, n_chunks: int) -> dict[str, Any]:
+    return _without_none(
+        {
+            "source": article.source,
+            "path": article.path,
+            "title": article.title,
+            "file_hash": article.file_hash,
+            "outlet": article.outlet,
+            "place": article.place,
+            "date": article.date.isoformat() if article.date else None,
+            "date_text": article.date_text,
+            "url": article.url,
+            "chunks": n_chunks,
+        }
+    )

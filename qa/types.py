@@ -1,0 +1,114 @@
+"""The value objects that cross stage boundaries: Article, Chunk, Passage, Citation, Answer, ingest results.
+
+Frozen pydantic models, so every one of them is typed and serialises to JSON as it is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class Article(_Frozen):
+    """One cleaned news article; `text` is what every offset below points into."""
+
+    id: str = Field(description="Hash of the cleaned text: the same story under another name gets the same id.")
+    source: str = Field(description="File name the article came from.")
+    path: str = Field(description="Absolute path at ingest time.")
+    title: str
+    text: str
+    file_hash: str = Field(description="sha256 of the raw file, to skip unchanged files cheaply.")
+    outlet: str | None = None
+    place: str | None = None
+    date: dt.date | None = Field(default=None, description="Publication date, only when the year is known.")
+    date_text: str | None = Field(default=None, description="The date as the article gives it, e.g. 'July 11'.")
+    url: str | None = None
+
+
+class Chunk(_Frozen):
+    """A token-bounded, sentence-aligned span of an article: text == article.text[start:end]."""
+
+    id: str
+    article_id: str
+    index: int
+    text: str
+    start: int
+    end: int
+
+
+class Passage(_Frozen):
+    """A retrieved chunk with its article's metadata and how it scored."""
+
+    chunk_id: str
+    article_id: str
+    source: str
+    title: str
+    text: str
+    start: int
+    end: int
+    score: float = Field(description="Fused (reciprocal rank) score; higher is better.")
+    dense_score: float | None = Field(default=None, description="Cosine similarity to the question, if retrieved densely.")
+    lexical_score: float | None = Field(default=None, description="BM25 score, if retrieved lexically.")
+    date: str | None = None
+    outlet: str | None = None
+
+
+class Citation(_Frozen):
+    """What an `[n]` marker in the answer points at: the exact quoted span of an article."""
+
+    n: int
+    source: str
+    title: str
+    quote: str
+    start: int = Field(description="Offset of the quote in the cleaned article text.")
+    end: int
+    score: float
+    article_id: str
+    date: str | None = None
+    outlet: str | None = None
+
+
+class Answer(_Frozen):
+    """The result of answer(): text with inline [n] markers and the citations they resolve to."""
+
+    question: str
+    text: str
+    citations: list[Citation]
+    abstained: bool
+    passages: list[Passage]
+    timings: dict[str, float] = Field(description="Milliseconds per stage.")
+    answerer: str = "extractive"
+    standalone_question: str | None = None
+
+
+FileStatus = Literal["added", "updated", "unchanged", "duplicate", "skipped", "removed"]
+
+
+class FileResult(_Frozen):
+    """What ingest did with one file, in words a user can act on."""
+
+    path: str
+    status: FileStatus
+    detail: str = ""
+    article_id: str | None = None
+    chunks: int = 0
+
+
+class IngestReport(_Frozen):
+    results: list[FileResult]
+    documents: int
+    chunks: int
+    seconds: float
+
+    def count(self, status: FileStatus) -> int:
+        return sum(1 for r in self.results if r.status == status)
+
+    @property
+    def indexed_anything(self) -> bool:
+        return any(r.status in ("added", "updated", "unchanged", "duplicate") for r in self.results)
