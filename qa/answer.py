@@ -58,7 +58,6 @@ def answer(
         query, store=store, lexical_index=index, embedder=embedder, top_k=k, candidates=max(settings.candidates, k)
     )
     t_retrieved = time.perf_counter()
-    texts = store.article_texts(list(dict.fromkeys(p.article_id for p in found.passages)))
     draft = answer_extractively(
         question,
         found.passages,
@@ -66,7 +65,6 @@ def answer(
         _sentence_vectors(settings.embed_model),
         index,
         context=previous,
-        article_texts=list(texts.values()),
     )
     t_answered = time.perf_counter()
     timings = {

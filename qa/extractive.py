@@ -20,9 +20,12 @@ from qa.types import Citation, Passage
 
 MAX_SENTENCES = 3
 # Calibrated on evals/questions.jsonl (see README "Evaluation"); a sentence below this is not an answer.
-SUPPORT_THRESHOLD = 0.0
+SUPPORT_THRESHOLD = 0.30
 _FOLLOWER_RATIO = 0.75
 _MIN_GAIN = 0.1
+# Sentence score = (1 - w) * embedding similarity + w * IDF-weighted word coverage + prior * passage rank score.
+_COVERAGE_WEIGHT = 0.5
+_PASSAGE_PRIOR = 0.1
 
 _DATE_WORDS = (
     r"january|february|march|april|may|june|july|august|september|october|november|december"
@@ -35,7 +38,9 @@ _NUMBER_WORDS = (
     r"|million|billion|dozens?|once|twice|first|second|third|fourth|fifth|half|quarter"
 )
 _HAS_NUMBER_WORD = re.compile(rf"\b(?:{_NUMBER_WORDS})\b", re.IGNORECASE)
-_NUMBER_TOKEN = re.compile(r"\b(?!(?:19|20)\d\d\b)\d[\d,.]*\b")  # a count or amount; years do not answer "how many"
+_MONTH_NAMES = r"january|february|march|april|may|june|july|august|september|october|november|december"
+_COUNT = re.compile(r"\b(?!(?:19|20)\d\d\b)\d+(?:[.,]\d+)*\b")
+_AFTER_MONTH = re.compile(rf"(?:{_MONTH_NAMES})\.?\s*$", re.IGNORECASE)
 _ASKS_DATE = re.compile(r"^\s*when\b|\b(?:what|which)\s+(?:date|dates|day|days|month|year)\b", re.IGNORECASE)
 _ASKS_NUMBER = re.compile(
     r"\bhow\s+(?:many|much|often|long)\b|\b(?:what|which)\s+(?:number|percentage|share|amount|figure)\b",
@@ -45,6 +50,7 @@ _QUESTION_WORDS = frozenset(
     "what which who whom whose when where why how did does do is are was were has have had can could will would "
     "should according the a an in on at of to for and or".split()
 )
+_YEAR = re.compile(r"(?:19|20)\d\d")
 _SENTENCE_END = re.compile(r"[.!?…][\"'”»’)]*$")
 _ENTITY = re.compile(r"\b(?:[A-Z][\w'’.-]*[\w]|\d[\d,.]*\d|\d)")
 
@@ -59,6 +65,8 @@ class Scored:
     coverage: float
     similarity: float
     covered: dict[str, float]  # question words the sentence itself holds, with their share of the question
+    context_terms: set[str]  # words of the sentence, its neighbours and its headline
+    has_type: bool  # holds what the question asks for (a date, a number), if it asks for one
 
 
 @dataclass
@@ -99,20 +107,23 @@ def answer_extractively(
     sentence_vectors: SentenceVectors,
     index: LexicalIndex,
     context: str = "",
-    article_texts: list[str] | None = None,
 ) -> Draft:
     """Cited sentences from passages that answer question, or an abstention saying the articles don't say.
 
     context: earlier turns' question, whose words count for coverage at half weight (follow-ups).
-    article_texts: the full texts (and titles, dates) of the retrieved articles, to look names up in.
     """
     if not passages:
         return _abstain(question, "nothing was retrieved")
-    missing = missing_entities(question, article_texts or [f"{p.title}\n{p.text}" for p in passages])
+    missing = missing_entities(question, index)
     if missing:
-        return _abstain(question, f"the articles never mention {', '.join(missing)}")
+        return _abstain(question, f"they never mention {', '.join(missing)}")
     candidates = score_sentences(question, passages, query_vector, sentence_vectors, index, context)
-    if not candidates or candidates[0].score < SUPPORT_THRESHOLD:
+    wanted = asked_type(question)
+    if wanted is not None:
+        candidates = [c for c in candidates if c.has_type] or []
+        if not candidates:
+            return _abstain(question, f"no retrieved passage gives a {wanted}")
+    if candidates[0].score < SUPPORT_THRESHOLD:
         return _abstain(question, "no passage supports an answer")
     chosen = _choose(candidates)
     citations = [
@@ -134,6 +145,21 @@ def answer_extractively(
     return Draft(text=text, citations=citations, abstained=False)
 
 
+def asked_type(question: str) -> str | None:
+    """'date' or 'number' when the question asks for one; an answer sentence must then contain one."""
+    if _ASKS_DATE.search(question):
+        return "date"
+    if _ASKS_NUMBER.search(question):
+        return "number"
+    return None
+
+
+def focus_term(question: str, index: LexicalIndex) -> str | None:
+    """The rarest question word the corpus uses: the one an answering sentence (or its context) must share."""
+    known = [t for t in dict.fromkeys(analyze(question)) if t in index.doc_freq]
+    return max(known, key=index.idf) if known else None
+
+
 def score_sentences(
     question: str,
     passages: list[Passage],
@@ -151,37 +177,43 @@ def score_sentences(
     wants_date = bool(_ASKS_DATE.search(question))
     wants_number = bool(_ASKS_NUMBER.search(question)) and not wants_date
 
-    spans: list[tuple[Passage, int, int, str, str]] = []  # passage, start, end, text, text before it
+    spans: list[tuple[Passage, int, int, str, str]] = []  # passage, start, end, text, neighbouring text
     seen: set[tuple[str, int]] = set()
     for passage in passages:
-        previous = ""
-        for start, end in split_sentences(passage.text, offset=passage.start):
-            text = passage.text[start - passage.start : end - passage.start]
+        sentences = split_sentences(passage.text, offset=passage.start)
+        texts = [passage.text[a - passage.start : b - passage.start] for a, b in sentences]
+        for i, ((start, end), text) in enumerate(zip(sentences, texts, strict=True)):
             key = (passage.article_id, start)
             if key not in seen and not is_heading(text):
                 seen.add(key)
-                spans.append((passage, start, end, text, previous))
-            previous = text
+                neighbours = " ".join(texts[max(i - 1, 0) : i] + texts[i + 1 : i + 2])
+                spans.append((passage, start, end, text, neighbours))
     if not spans:
         return []
     vectors = sentence_vectors.get([(p.article_id, s, e) for p, s, e, _, _ in spans], [t for _, _, _, t, _ in spans])
     similarities = vectors @ query_vector
-    question_numbers = set(_NUMBER_TOKEN.findall(question))
+    question_numbers = set(_count_tokens(question))
+    top_passage_score = max(p.score for p in passages) or 1.0
     scored = []
-    for (passage, start, end, text, previous), similarity in zip(spans, similarities, strict=True):
+    for (passage, start, end, text, neighbours), similarity in zip(spans, similarities, strict=True):
         terms = set(analyze(text))
-        # Words the sentence leans on without repeating: the headline and the sentence before ("it", "he").
-        context_terms = set(analyze(passage.title)) | set(analyze(previous))
+        # Words the sentence leans on without repeating: the headline and its neighbours ("it", "he").
+        context_terms = set(analyze(passage.title)) | set(analyze(neighbours))
         own = sum(w for t, w in weights.items() if t in terms)
         borrowed = sum(w for t, w in weights.items() if t in context_terms and t not in terms)
         coverage = (own + 0.5 * borrowed) / total
-        score = 0.55 * float(similarity) + 0.45 * coverage
-        if wants_date and not _HAS_DATE.search(text):
-            score -= 0.15
-        if wants_number and not (set(_NUMBER_TOKEN.findall(text)) - question_numbers or _HAS_NUMBER_WORD.search(text)):
-            score -= 0.15
+        score = (1 - _COVERAGE_WEIGHT) * float(similarity) + _COVERAGE_WEIGHT * coverage
+        score += _PASSAGE_PRIOR * passage.score / top_passage_score
+        if wants_date:
+            has_type = bool(_HAS_DATE.search(text))
+        elif wants_number:
+            has_type = bool(set(_count_tokens(text)) - question_numbers or _HAS_NUMBER_WORD.search(text))
+        else:
+            has_type = True
         covered = {t: w / total for t, w in weights.items() if t in terms}
-        scored.append(Scored(passage, start, end, text, score, coverage, float(similarity), covered))
+        scored.append(
+            Scored(passage, start, end, text, score, coverage, float(similarity), covered, terms | context_terms, has_type)
+        )
     scored.sort(key=lambda s: -s.score)
     return scored
 
@@ -191,23 +223,19 @@ def is_heading(text: str) -> bool:
     return len(text.split()) < 25 and not _SENTENCE_END.search(text)
 
 
-def missing_entities(question: str, texts: list[str]) -> list[str]:
-    """Names and numbers in the question that none of texts contains, even as a word stem."""
+def missing_entities(question: str, index: LexicalIndex) -> list[str]:
+    """Names and numbers in the question that the corpus never uses, even as another form of the word."""
     words = question.split()
     body = " ".join(words[1:]) if words else ""
     entities = [m.group().strip(".,") for m in _ENTITY.finditer(body)]
-    entities = [e for e in entities if e.lower() not in _QUESTION_WORDS]
-    if not entities:
-        return []
-    seen = set()
-    for text in texts:
-        seen.update(analyze(text))
-    missing = []
-    for entity in entities:
-        stems = analyze(entity)
-        if stems and not all(any(_same_word(stem, w) for w in seen) for stem in stems):
-            missing.append(entity)
-    return missing
+    # Years are how people place an event in time ("the July 2016 visit"), not a thing the articles must name.
+    entities = [e for e in entities if e.lower() not in _QUESTION_WORDS and not _YEAR.fullmatch(e)]
+    return [e for e in entities if (stems := analyze(e)) and not all(index.knows(stem) for stem in stems)]
+
+
+def _count_tokens(text: str) -> list[str]:
+    """Numbers that can answer "how many": not years, not the day in "April 4"."""
+    return [m.group() for m in _COUNT.finditer(text) if not _AFTER_MONTH.search(text[max(0, m.start() - 12) : m.start()])]
 
 
 def _same_word(a: str, b: str) -> bool:

@@ -6,6 +6,7 @@ that the extractive answerer weighs question words with.
 
 from __future__ import annotations
 
+import bisect
 import json
 import math
 import re
@@ -52,6 +53,7 @@ class LexicalIndex:
     chunk_ids: list[str]
     doc_freq: dict[str, int]
     version: float
+    _vocabulary: list[str] | None = None
 
     @property
     def size(self) -> int:
@@ -61,6 +63,22 @@ class LexicalIndex:
         """Smoothed inverse document frequency; a word the corpus never uses weighs most."""
         n = max(self.size, 1)
         return math.log(1 + (n + 1) / (self.doc_freq.get(term, 0) + 0.5))
+
+    def knows(self, stem: str) -> bool:
+        """Whether the corpus uses this word stem or one of its family (Russia/Russian, Syria/Syrian)."""
+        if stem in self.doc_freq:
+            return True
+        for cut in range(1, 4):  # a shorter stem of the same family: "russian" -> "russia"
+            if len(stem) - cut >= 4 and stem[:-cut] in self.doc_freq:
+                return True
+        vocabulary = self._sorted_vocabulary()
+        i = bisect.bisect_left(vocabulary, stem)
+        return i < len(vocabulary) and vocabulary[i].startswith(stem) and len(vocabulary[i]) - len(stem) <= 3
+
+    def _sorted_vocabulary(self) -> list[str]:
+        if self._vocabulary is None:
+            self._vocabulary = sorted(self.doc_freq)
+        return self._vocabulary
 
     def search(self, query: str, k: int) -> list[tuple[str, float]]:
         terms = [t for t in analyze(query) if t in self.doc_freq]

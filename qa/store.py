@@ -91,16 +91,6 @@ class Store:
         include: Any = ["metadatas", "documents"] if with_text else ["metadatas"]
         return _first_record(self.articles.get(ids=[article_id], include=include))
 
-    def article_texts(self, ids: list[str]) -> dict[str, str]:
-        """Title, date and full cleaned text of each article, for looking up what the articles mention."""
-        if not ids:
-            return {}
-        found = self.articles.get(ids=ids, include=["documents", "metadatas"])
-        return {
-            id_: f"{(meta or {}).get('date_text', '')}\n{(meta or {}).get('title', '')}\n{doc or ''}"
-            for id_, doc, meta in zip(found["ids"], found["documents"] or [], found["metadatas"] or [], strict=True)
-        }
-
     def nearest_articles(self, vector: np.ndarray, n: int) -> list[tuple[str, float, str, dict[str, Any]]]:
         """(id, cosine similarity, text, metadata) of the articles whose lead is closest to vector."""
         count = self.count_articles()
