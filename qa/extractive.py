@@ -16,6 +16,7 @@ import numpy as np
 from qa.chunk import split_sentences
 from qa.embed import Embedder
 from qa.lexical import LexicalIndex, analyze
+from qa.prompts import render
 from qa.types import Citation, Passage
 
 MAX_SENTENCES = 3
@@ -23,6 +24,7 @@ MAX_SENTENCES = 3
 SUPPORT_THRESHOLD = 0.30
 _FOLLOWER_RATIO = 0.75
 _MIN_GAIN = 0.1
+_ADJACENT_RATIO = float(__import__('os').environ.get('QA_AR','0.6'))
 # Sentence score = (1 - w) * embedding similarity + w * IDF-weighted word coverage + prior * passage rank score.
 _COVERAGE_WEIGHT = 0.5
 _PASSAGE_PRIOR = 0.1
@@ -44,6 +46,17 @@ _AFTER_MONTH = re.compile(rf"(?:{_MONTH_NAMES})\.?\s*$", re.IGNORECASE)
 _ASKS_DATE = re.compile(r"^\s*when\b|\b(?:what|which)\s+(?:date|dates|day|days|month|year)\b", re.IGNORECASE)
 _ASKS_NUMBER = re.compile(
     r"\bhow\s+(?:many|much|often|long)\b|\b(?:what|which)\s+(?:number|percentage|share|amount|figure)\b",
+    re.IGNORECASE,
+)
+_ASKS_DURATION = re.compile(r"\bhow\s+long\b", re.IGNORECASE)
+_DURATION = re.compile(
+    rf"\b(?:\d+|{_NUMBER_WORDS}|several|a few|few)[\s-]+(?:days?|weeks?|months?|years?|hours?|minutes?|decades?)\b",
+    re.IGNORECASE,
+)
+# The counted thing: "how many [Russian troops] were ..." (up to three words before a verb or preposition).
+_HOW_MANY = re.compile(
+    r"\bhow\s+many\s+((?:(?!(?:did|do|does|were|was|are|is|have|has|had|will|would|could|can|in|of|on|at|for|to|"
+    r"that|which|who|made|make)\b)[\w'’-]+\s*){1,3})",
     re.IGNORECASE,
 )
 _QUESTION_WORDS = frozenset(
@@ -154,12 +167,6 @@ def asked_type(question: str) -> str | None:
     return None
 
 
-def focus_term(question: str, index: LexicalIndex) -> str | None:
-    """The rarest question word the corpus uses: the one an answering sentence (or its context) must share."""
-    known = [t for t in dict.fromkeys(analyze(question)) if t in index.doc_freq]
-    return max(known, key=index.idf) if known else None
-
-
 def score_sentences(
     question: str,
     passages: list[Passage],
@@ -176,6 +183,11 @@ def score_sentences(
     total = sum(weights.values()) or 1.0
     wants_date = bool(_ASKS_DATE.search(question))
     wants_number = bool(_ASKS_NUMBER.search(question)) and not wants_date
+    wants_duration = bool(_ASKS_DURATION.search(question)) and not wants_date
+    how_many = _HOW_MANY.search(question)
+    counted_words = analyze(how_many.group(1)) if how_many else []
+    # The head of "Russian diplomats" is its rarest word, not the nationality.
+    counted = {max(counted_words, key=index.idf)} if counted_words else set()
 
     spans: list[tuple[Passage, int, int, str, str]] = []  # passage, start, end, text, neighbouring text
     seen: set[tuple[str, int]] = set()
@@ -206,8 +218,12 @@ def score_sentences(
         score += _PASSAGE_PRIOR * passage.score / top_passage_score
         if wants_date:
             has_type = bool(_HAS_DATE.search(text))
+        elif wants_duration:
+            has_type = bool(_DURATION.search(text))
         elif wants_number:
-            has_type = bool(set(_count_tokens(text)) - question_numbers or _HAS_NUMBER_WORD.search(text))
+            has_number = bool(set(_count_tokens(text)) - question_numbers or _HAS_NUMBER_WORD.search(text))
+            # "How many troops ...": the number must count something the question names.
+            has_type = has_number and (not counted or bool(counted & (terms | context_terms)))
         else:
             has_type = True
         covered = {t: w / total for t, w in weights.items() if t in terms}
@@ -247,21 +263,29 @@ def _same_word(a: str, b: str) -> bool:
 
 
 def _choose(candidates: list[Scored]) -> list[Scored]:
-    """The best sentence, then close runners-up that cover question words it left out (lists, two-part questions)."""
+    """The best sentence, then close runners-up: the sentence right next to a chosen one (answers often
+    finish in the next sentence), or one that covers question words the chosen ones left out (lists, two parts)."""
     best = candidates[0]
     chosen = [best]
     covered = set(best.covered)
     for s in candidates[1:]:
-        if len(chosen) == MAX_SENTENCES or s.score < best.score * _FOLLOWER_RATIO:
+        if len(chosen) == MAX_SENTENCES or s.score < best.score * _ADJACENT_RATIO:
             break
+        adjacent = any(_adjacent(s, c) for c in chosen)
         gain = sum(w for t, w in s.covered.items() if t not in covered)
-        if gain < _MIN_GAIN:
-            continue
-        chosen.append(s)
-        covered |= set(s.covered)
+        if adjacent or (gain >= _MIN_GAIN and s.score >= best.score * _FOLLOWER_RATIO):
+            chosen.append(s)
+            covered |= set(s.covered)
     return chosen
 
 
+def _adjacent(a: Scored, b: Scored) -> bool:
+    if a.passage.article_id != b.passage.article_id:
+        return False
+    gap = a.start - b.end if a.start >= b.end else b.start - a.end
+    return 0 <= gap <= 3
+
+
 def _abstain(question: str, reason: str) -> Draft:
-    text = f"The articles don't say: {reason}, so I can't answer \u201c{question.strip()}\u201d from them."
+    text = render("abstain", reason=reason, question=question.strip())
     return Draft(text=text, citations=[], abstained=True, reason=reason)

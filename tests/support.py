@@ -1,0 +1,71 @@
+"""Shared constants and small helpers for the test suite (imported by conftest.py and test modules)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS_DIR = ROOT / "seeds"
+EVALS_DIR = ROOT / "evals"
+
+SEED_000 = "000_01f1bfafd69e353d.txt"  # Sochi talks, Rossiyskaya Gazeta, duplicated second paragraph
+SEED_001 = "001_c0f27d665046d203.txt"  # Kerry July 14-15, TASS dateline, photo caption + credit
+SEED_002 = "002_6624380a7a1481d5.txt"  # Tillerson April, Shayrat airbase, AP photo credit
+SEED_003 = "003_6a155f875c863dc1.txt"  # Kerry/Lavrov negotiations, repeated title, view counter
+SEED_004 = "004_6a792777fe64eb82.txt"  # Lavrov/Kerry December 15, "See also" links
+SEED_NAMES = [SEED_000, SEED_001, SEED_002, SEED_003, SEED_004]
+
+# Small, unrelated articles (one chunk each) for tests that need their own index: embedding them is cheap.
+ARTICLE_PARKS = (
+    "Springfield council approves new parks budget\n\n"
+    "SPRINGFIELD, March 3. The city council of Springfield voted on Tuesday to approve a budget of 4.2 million "
+    "dollars for parks and public libraries in the coming year, the mayor's office said.\n\n"
+    "The plan adds two new playgrounds near the river and extends library opening hours on weekends. "
+    "Council member Laura Jenkins said the vote followed three months of public hearings with residents.\n\n"
+    "Construction of the playgrounds is expected to start in May and finish before the end of the summer."
+)
+ARTICLE_COMET = (
+    "Astronomers in Chile discover a bright comet\n\n"
+    "A team of astronomers at an observatory in northern Chile announced the discovery of a comet that will "
+    "pass close to Earth next spring and may be visible to the naked eye.\n\n"
+    "The comet, named after the lead researcher Elena Vargas, was first spotted in telescope images taken "
+    "in January. Its orbit brings it near the Sun only once every six thousand years.\n\n"
+    "Amateur observers in the southern hemisphere should have the best view in the weeks after it rounds the Sun."
+)
+ARTICLE_TRAINS = (
+    "Night trains return between Vienna and Paris\n\n"
+    "The Austrian railway company restarted its overnight service between Vienna and Paris on Sunday after a "
+    "break of several years, offering sleeping cars and couchettes three times a week.\n\n"
+    "Tickets sold out within days of going on sale, the company said, and a daily service is planned for next "
+    "year if demand stays high. The journey takes about fourteen hours with stops in Munich and Strasbourg."
+)
+
+
+def write_article(folder: Path, name: str, text: str | bytes, encoding: str = "utf-8") -> Path:
+    """Write an article file (text in the given encoding, or raw bytes) and return its path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_bytes(text.encode(encoding))
+    return path
+
+
+def seed_text(name: str) -> str:
+    return (SEEDS_DIR / name).read_text(encoding="utf-8")
+
+
+def normalise_space(text: str) -> str:
+    """Collapse every run of whitespace (including no-break spaces) to one space."""
+    return " ".join(text.split())
+
+
+def word_shingles(text: str, n: int = 3) -> set[str]:
+    words = re.findall(r"\w+", text.casefold())
+    return {" ".join(words[i : i + n]) for i in range(max(len(words) - n + 1, 1))}
+
+
+def overlap(a: set[str], b: set[str]) -> float:
+    return len(a & b) / max(min(len(a), len(b)), 1)

@@ -1,0 +1,130 @@
+"""The BM25 side: the analyser, the persisted index and its rebuilds."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from qa import lexical
+from qa.config import Settings
+from qa.lexical import analyze, index_dir
+from qa.store import Store
+from support import SEED_002
+
+QUERIES = ["Shayrat airbase missile strike", "Kerry working visit Moscow July", "bilateral trade 2014 billion", "Sochi"]
+
+
+def test_analyze_lowercases_stems_and_drops_stopwords() -> None:
+    assert analyze("The TALKS in Moscow") == ["talk", "moscow"]
+    assert analyze("Russia\u2019s ministry") == analyze("Russia's ministry") == ["russia", "ministri"]
+    assert analyze("talking talked talks") == ["talk", "talk", "talk"]
+    assert analyze("21 working groups and 5 states") == ["21", "work", "group", "5", "state"]
+    assert analyze("the of and to") == []
+    assert analyze("") == []
+
+
+def load(settings: Settings, store: Store) -> lexical.LexicalIndex:
+    return lexical.load(store, settings.resolved_home(), settings.collection)
+
+
+def test_index_is_persisted_under_qa_home(seed_settings: Settings, seed_store: Store) -> None:
+    target = index_dir(seed_settings.resolved_home(), seed_settings.collection)
+    assert target == seed_settings.resolved_home() / "lexical" / "articles"
+    for name in ("chunk_ids.json", "doc_freq.json", "meta.json", "params.index.json", "vocab.index.json"):
+        assert (target / name).is_file(), name
+    meta = json.loads((target / "meta.json").read_text())
+    assert meta["chunks"] == seed_store.count_chunks()
+    chunk_ids = json.loads((target / "chunk_ids.json").read_text())
+    assert sorted(chunk_ids) == sorted(cid for cid, _, _ in seed_store.iter_chunks())
+
+
+def test_search_finds_the_right_chunk(seed_settings: Settings, seed_store: Store) -> None:
+    index = load(seed_settings, seed_store)
+    hits = index.search("Shayrat airbase", 5)
+    assert hits
+    best, _ = seed_store.get_chunks([hits[0][0]])[hits[0][0]]
+    assert "Shayrat" in best
+    assert seed_store.get_chunks([hits[0][0]])[hits[0][0]][1]["source"] == SEED_002
+    scores = [score for _, score in hits]
+    assert scores == sorted(scores, reverse=True)
+    assert all(score > 0 for score in scores)
+
+
+def test_search_with_no_known_terms_is_empty(seed_settings: Settings, seed_store: Store) -> None:
+    index = load(seed_settings, seed_store)
+    assert index.search("the of and", 5) == []
+    assert index.search("zzqxv blorfing", 5) == []
+    assert index.search("", 5) == []
+
+
+def test_search_k_larger_than_index(seed_settings: Settings, seed_store: Store) -> None:
+    index = load(seed_settings, seed_store)
+    hits = index.search("Kerry Lavrov talks Moscow", 10_000)
+    assert 0 < len(hits) <= index.size
+    assert len({cid for cid, _ in hits}) == len(hits)
+
+
+def test_idf_weighs_rare_words_more(seed_settings: Settings, seed_store: Store) -> None:
+    index = load(seed_settings, seed_store)
+    assert index.idf("shayrat") > index.idf("moscow") > 0
+    assert index.idf("neverseenword") > index.idf("shayrat")
+
+
+def test_reloading_from_disk_gives_same_results(
+    seed_settings: Settings, seed_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    original = load(seed_settings, seed_store)
+    before = {q: original.search(q, 10) for q in QUERIES}
+    monkeypatch.setattr(lexical, "_cache", {})  # a new process: nothing loaded yet
+    reloaded = load(seed_settings, seed_store)
+    assert reloaded is not original
+    assert reloaded.chunk_ids == original.chunk_ids
+    assert reloaded.doc_freq == original.doc_freq
+    assert {q: reloaded.search(q, 10) for q in QUERIES} == before
+    assert load(seed_settings, seed_store) is reloaded  # and then it is cached
+
+
+def test_deleted_index_is_rebuilt_to_match_the_store(
+    seed_settings: Settings, seed_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = {q: load(seed_settings, seed_store).search(q, 10) for q in QUERIES}
+    target = index_dir(seed_settings.resolved_home(), seed_settings.collection)
+    shutil.rmtree(target)
+    monkeypatch.setattr(lexical, "_cache", {})
+    rebuilt = load(seed_settings, seed_store)
+    assert (target / "meta.json").is_file()
+    assert sorted(rebuilt.chunk_ids) == sorted(cid for cid, _, _ in seed_store.iter_chunks())
+    assert rebuilt.size == seed_store.count_chunks()
+    after = {q: rebuilt.search(q, 10) for q in QUERIES}
+    assert after.keys() == before.keys()
+    for q in QUERIES:
+        assert [cid for cid, _ in after[q]] == [cid for cid, _ in before[q]]
+        assert [s for _, s in after[q]] == pytest.approx([s for _, s in before[q]])
+
+
+@pytest.mark.parametrize("meta", [{"format": 1, "chunks": 1}, {"format": 999, "chunks": None}])
+def test_index_disagreeing_with_the_store_is_rebuilt(
+    seed_settings: Settings, seed_store: Store, monkeypatch: pytest.MonkeyPatch, meta: dict
+) -> None:
+    target = index_dir(seed_settings.resolved_home(), seed_settings.collection)
+    if meta["chunks"] is None:
+        meta["chunks"] = seed_store.count_chunks()
+    (target / "meta.json").write_text(json.dumps(meta))
+    monkeypatch.setattr(lexical, "_cache", {})
+    index = load(seed_settings, seed_store)
+    assert index.size == seed_store.count_chunks()
+    assert json.loads((target / "meta.json").read_text()) == {"format": 1, "chunks": seed_store.count_chunks()}
+
+
+def test_empty_store_gives_an_empty_index(fresh_settings: Settings) -> None:
+    from qa.ingest import store_for
+
+    store = store_for(fresh_settings)
+    index = load(fresh_settings, store)
+    assert index.size == 0
+    assert index.search("Kerry", 5) == []
+    assert (index_dir(fresh_settings.resolved_home(), fresh_settings.collection) / "meta.json").is_file()
+    assert not Path(index_dir(fresh_settings.resolved_home(), fresh_settings.collection) / "params.index.json").exists()

@@ -1,0 +1,165 @@
+"""Metadata read off the text: titles, datelines, outlets, dates from URLs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from qa.clean import clean_article_text
+from qa.ingest import build_article
+from qa.load import read_article_file
+from qa.metadata import (
+    Dateline,
+    date_from_url,
+    extract_title,
+    find_dateline,
+    find_outlet,
+    parse_iso_date,
+)
+from qa.types import Article
+from support import SEED_000, SEED_001, SEED_002, SEED_003, SEED_004, SEED_NAMES, SEEDS_DIR
+
+
+@pytest.fixture(scope="module")
+def articles() -> dict[str, Article]:
+    return {name: build_article(read_article_file(SEEDS_DIR / name, 10_000_000)) for name in SEED_NAMES}
+
+
+@pytest.mark.parametrize(
+    ("seed", "title"),
+    [
+        (SEED_000, "Lavrov, Kerry to hold talks in Sochi on May 12 - Russian Foreign Ministry"),
+        (SEED_001, "Russia\u2019s Foreign Ministry confirms John Kerry\u2019s visit to Moscow on July 14-15"),
+        (SEED_002, "Moscow hopes for constructive talks with US Secretary of State"),
+        (SEED_003, "Kerry: Russia and US can cooperate despite differences"),
+        (SEED_004, "Lavrov will hold talks with Kerry in Moscow"),
+    ],
+)
+def test_seed_titles(articles: dict[str, Article], seed: str, title: str) -> None:
+    assert articles[seed].title == title
+    assert articles[seed].source == seed
+
+
+def test_001_tass_dateline_without_year(articles: dict[str, Article]) -> None:
+    article = articles[SEED_001]
+    assert article.place == "Moscow"
+    assert article.outlet == "TASS"
+    assert article.date is None  # the dateline gives no year, so no date is guessed
+    assert article.date_text == "July 11"
+
+
+def test_001_dateline_parsed_directly() -> None:
+    dateline = find_dateline(clean_article_text((SEEDS_DIR / SEED_001).read_text()))
+    assert dateline == Dateline(place="Moscow", month=7, day=11, year=None, outlet="TASS")
+    assert dateline.date is None
+    assert dateline.date_text == "July 11"
+
+
+def test_002_tass_dateline(articles: dict[str, Article]) -> None:
+    article = articles[SEED_002]
+    assert (article.place, article.outlet, article.date, article.date_text) == ("Moscow", "TASS", None, "April 11")
+
+
+def test_004_dateline_without_outlet(articles: dict[str, Article]) -> None:
+    article = articles[SEED_004]
+    assert article.place == "Moscow"
+    assert article.date_text == "December 15"
+    assert article.date is None
+    assert article.outlet is None
+
+
+def test_000_outlet_from_rights_line(articles: dict[str, Article]) -> None:
+    article = articles[SEED_000]
+    assert article.outlet == "Rossiyskaya Gazeta"
+    assert article.place is None
+    assert article.date is None and article.date_text is None
+    assert "All rights reserved" not in article.text  # read from the raw page, though cleaned out of the text
+
+
+def test_003_has_no_dateline(articles: dict[str, Article]) -> None:
+    article = articles[SEED_003]
+    assert find_dateline(article.text) is None
+    assert (article.place, article.date, article.date_text, article.outlet) == (None, None, None, None)
+
+
+def test_dateline_with_year_gives_full_date() -> None:
+    text = "Headline\n\nWASHINGTON, Jan. 5, 2017 (Reuters) - The U.S. Senate voted on Thursday to confirm the nominee."
+    dateline = find_dateline(text)
+    assert dateline is not None
+    assert dateline.place == "Washington"
+    assert dateline.outlet == "Reuters"
+    assert dateline.year == 2017
+    assert dateline.date == dt.date(2017, 1, 5)
+    assert dateline.date_text == "January 5, 2017"
+
+
+def test_article_with_dated_dateline(tmp_path: Path) -> None:
+    path = tmp_path / "reuters.txt"
+    path.write_text(
+        "Senate confirms nominee\n\nWASHINGTON, Jan. 5, 2017 (Reuters) - The U.S. Senate voted on Thursday to "
+        "confirm the nominee after a long debate about his record and his plans for the department."
+    )
+    article = build_article(read_article_file(path, 10_000_000))
+    assert article.date == dt.date(2017, 1, 5)
+    assert article.date_text == "January 5, 2017"
+    assert article.outlet == "Reuters"
+    assert article.place == "Washington"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("LONDON, Sept. 30. /PA/. Something happened in the city.", Dateline("London", 9, 30, None, "PA")),
+        ("NEW YORK, December 18, 2015 - The meeting began.", Dateline("New York", 12, 18, 2015, None)),
+        ("ST. PETERSBURG, May 3. The forum opened.", Dateline("St. Petersburg", 5, 3, None, None)),
+    ],
+)
+def test_dateline_forms(text: str, expected: Dateline) -> None:
+    assert find_dateline(f"Title\n\n{text}") == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Moscow, July 11. Lowercase places are not datelines.",  # place must be upper case
+        "On July 11 the minister said something.",
+        "MOSCOW said on July 11 that it would respond.",
+    ],
+)
+def test_not_a_dateline(text: str) -> None:
+    assert find_dateline(f"Title\n\n{text}") is None
+
+
+def test_impossible_dateline_date_is_none() -> None:
+    dateline = find_dateline("Title\n\nMOSCOW, Feb. 30, 2016. Nothing happened.")
+    assert dateline is not None and dateline.date is None
+
+
+def test_find_outlet_prefers_dateline_agency() -> None:
+    dateline = Dateline("Moscow", 7, 11, None, "TASS")
+    assert find_outlet("... All rights reserved by Rossiyskaya Gazeta.", dateline) == "TASS"
+    assert find_outlet("... All rights reserved by Rossiyskaya Gazeta.", None) == "Rossiyskaya Gazeta"
+    assert find_outlet("no rights line here", None) is None
+
+
+def test_date_from_url() -> None:
+    assert date_from_url("https://x.com/2023/01/05/story") == dt.date(2023, 1, 5)
+    assert date_from_url("https://x.com/news/2016-07-11-kerry-visit") == dt.date(2016, 7, 11)
+    assert date_from_url("https://x.com/2023/13/45/story") is None  # not a real date
+    assert date_from_url("https://x.com/story") is None
+    assert date_from_url(None) is None
+
+
+def test_parse_iso_date() -> None:
+    assert parse_iso_date("2017-04-11T10:00:00+03:00") == dt.date(2017, 4, 11)
+    assert parse_iso_date("April 11") is None
+    assert parse_iso_date(None) is None
+
+
+def test_extract_title() -> None:
+    assert extract_title("# A Markdown headline\n\nBody text.") == "A Markdown headline"
+    assert extract_title("\n\nFirst line\nsecond") == "First line"
+    assert extract_title("") == "(untitled)"
+    assert len(extract_title("x" * 1000)) == 300
