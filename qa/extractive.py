@@ -24,7 +24,7 @@ MAX_SENTENCES = 3
 SUPPORT_THRESHOLD = 0.30
 _FOLLOWER_RATIO = 0.75
 _MIN_GAIN = 0.1
-_ADJACENT_RATIO = float(__import__('os').environ.get('QA_AR','0.6'))
+_ADJACENT_RATIO = 0.6
 # Sentence score = (1 - w) * embedding similarity + w * IDF-weighted word coverage + prior * passage rank score.
 _COVERAGE_WEIGHT = 0.5
 _PASSAGE_PRIOR = 0.1
@@ -60,8 +60,7 @@ _HOW_MANY = re.compile(
     re.IGNORECASE,
 )
 _QUESTION_WORDS = frozenset(
-    "what which who whom whose when where why how did does do is are was were has have had can could will would "
-    "should according the a an in on at of to for and or".split()
+    ["what", "which", "who", "whom", "whose", "when", "where", "why", "how", "did", "does", "do", "is", "are", "was", "were", "has", "have", "had", "can", "could", "will", "would", "should", "according", "the", "a", "an", "in", "on", "at", "of", "to", "for", "and", "or"]
 )
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _SENTENCE_END = re.compile(r"[.!?…][\"'”»’)]*$")

@@ -21,7 +21,7 @@ from qa.errors import IngestError
 from qa.load import RawDocument, find_article_files, read_article_file
 from qa.metadata import date_from_url, extract_title, find_dateline, find_outlet, parse_iso_date
 from qa.store import Store, open_store
-from qa.types import Article, FileResult, IngestReport
+from qa.types import Article, FileResult, FileStatus, IngestReport
 
 _MIN_ARTICLE_WORDS = 20
 _NEAR_DUPLICATE_CANDIDATES = 3
@@ -125,7 +125,7 @@ def _ingest_file(path: Path, store: Store, embedder: Embedder, settings: Setting
             if existing is not None:
                 store.delete_article(existing["id"])
             store.add_article(article, chunks, vectors, lead_vector)
-        status = "updated" if existing is not None else "added"
+        status: FileStatus = "updated" if existing is not None else "added"
         detail = "" if raw.encoding == "utf-8" else f"decoded as {raw.encoding}"
         return FileResult(path=shown, status=status, detail=detail, article_id=article.id, chunks=len(chunks))
     except IngestError as exc:
@@ -172,5 +172,6 @@ def remove_unfinished_articles(store: Store) -> int:
     known = {article_id for article_id, _ in store.iter_articles()}
     orphans = {meta.get("article_id") for _, _, meta in store.iter_chunks()} - known
     for article_id in orphans:
-        store.chunks.delete(where={"article_id": article_id})
+        if article_id is not None:
+            store.chunks.delete(where={"article_id": str(article_id)})
     return len(orphans)

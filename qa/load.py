@@ -88,7 +88,7 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
 
 def _looks_like_html(text: str) -> bool:
     head = text[:1024].lstrip().lower()
-    return head.startswith("<!doctype html") or head.startswith("<html")
+    return head.startswith(("<!doctype html", "<html"))
 
 
 def _from_html(path: Path, html: str, file_hash: str, encoding: str) -> RawDocument:

@@ -14,7 +14,7 @@ import numpy as np
 
 from qa.embed import Embedder
 from qa.lexical import LexicalIndex
-from qa.store import Store
+from qa.store import DenseHit, Store
 from qa.types import Passage
 
 RRF_K = 60  # the constant from Cormack et al. (2009); damps the weight of the very first ranks
@@ -88,7 +88,7 @@ def _passage(
     text: str,
     meta: dict[str, object],
     score: float,
-    dense_by_id: dict[str, object],
+    dense_by_id: dict[str, DenseHit],
     lexical_by_id: dict[str, float],
 ) -> Passage:
     hit = dense_by_id.get(chunk_id)
@@ -101,7 +101,7 @@ def _passage(
         start=int(meta.get("start", 0)),  # type: ignore[call-overload]
         end=int(meta.get("end", len(text))),  # type: ignore[call-overload]
         score=score,
-        dense_score=getattr(hit, "similarity", None),
+        dense_score=hit.similarity if hit is not None else None,
         lexical_score=lexical_by_id.get(chunk_id),
         date=meta.get("date_text") or meta.get("date"),  # type: ignore[arg-type]
         outlet=meta.get("outlet"),  # type: ignore[arg-type]

@@ -59,7 +59,7 @@ class Store:
             else:
                 home.mkdir(parents=True, exist_ok=True)
                 self.client = chromadb.PersistentClient(path=str(home / "chroma"), settings=settings)
-        except Exception as exc:  # chromadb raises many kinds; the user needs one line
+        except Exception as exc:  # noqa: BLE001 - chromadb raises many kinds; the user needs one line
             where = chroma_url or str(home / "chroma")
             raise StoreError(f"cannot open the Chroma store at {where}: {exc}") from None
         embedding_function = ChromaEmbeddingFunction(embed_model)
@@ -101,9 +101,7 @@ class Store:
         )
         return [
             (id_, 1.0 - float(dist), doc or "", dict(meta or {}))
-            for id_, dist, doc, meta in zip(
-                found["ids"][0], found["distances"][0], found["documents"][0], found["metadatas"][0], strict=True
-            )
+            for id_, dist, doc, meta in zip(found["ids"][0], *_columns(found), strict=True)
         ]
 
     def add_article(
@@ -161,9 +159,7 @@ class Store:
         )
         return [
             DenseHit(id_, 1.0 - float(dist), doc or "", dict(meta or {}))
-            for id_, dist, doc, meta in zip(
-                found["ids"][0], found["distances"][0], found["documents"][0], found["metadatas"][0], strict=True
-            )
+            for id_, dist, doc, meta in zip(found["ids"][0], *_columns(found), strict=True)
         ]
 
     def get_chunks(self, ids: list[str]) -> dict[str, tuple[str, dict[str, Any]]]:
@@ -179,6 +175,11 @@ class Store:
 def open_store(home: Path, chroma_url: str | None, prefix: str, embed_model: str) -> Store:
     """One client per process and location: Chroma clients are heavy and safe to share between threads."""
     return Store(home, chroma_url, prefix, embed_model)
+
+
+def _columns(found: Any) -> tuple[list[float], list[str | None], list[Any]]:
+    """Distances, documents and metadatas of the first query in a Chroma query result."""
+    return found["distances"][0], found["documents"][0], found["metadatas"][0]
 
 
 def _first_record(found: Any) -> dict[str, Any] | None:

@@ -138,8 +138,7 @@ KERRY_SENTENCE = (
         pytest.param(
             seed_text(SEED_001),
             lambda t: t.replace(
-                KERRY_SENTENCE.replace("\"", "\u201c", 1).replace("\"", "\u201d", 1)
-                if KERRY_SENTENCE not in t else KERRY_SENTENCE,
+                KERRY_SENTENCE,
                 "Kerry and Lavrov are expected to review bilateral ties and the international agenda, the ministry "
                 "added in its statement.",
             ),
@@ -163,6 +162,25 @@ def test_near_duplicate_under_another_name(
     assert statuses(report) == {"a_original.txt": "added", "b_variant.txt": "duplicate"}
     assert "a_original.txt" in details(report)["b_variant.txt"]
     assert report.documents == 1
+
+
+@pytest.mark.xfail(
+    reason="qa bug: when a file's new content is a duplicate of another indexed article, ingest reports "
+    "'duplicate' but keeps the file's old article (stale text stays searchable and citable, even with --prune)",
+    strict=True,
+)
+def test_file_rewritten_as_a_copy_of_another_drops_its_old_article(
+    fresh_settings: Settings, make_article: MakeArticle, docs: Path
+) -> None:
+    path = make_article("a.txt", ARTICLE_PARKS)
+    make_article("b.txt", ARTICLE_COMET)
+    first = ingest([docs], settings=fresh_settings)
+    old_id = {Path(r.path).name: r.article_id for r in first.results}["a.txt"]
+    path.write_text(ARTICLE_COMET)  # a.txt now holds b.txt's story
+    report = ingest([docs], prune=True, settings=fresh_settings)
+    assert statuses(report)["a.txt"] == "duplicate"
+    assert store_for(fresh_settings).article_by_id(old_id) is None
+    assert chunk_ids_of(fresh_settings, old_id) == []
 
 
 def test_different_articles_are_not_duplicates(
@@ -234,7 +252,11 @@ CYRILLIC = (
 )
 
 
-@pytest.mark.parametrize(("encoding", "text", "word"), [("latin-1", LATIN, "Genève"), ("cp1251", CYRILLIC, "Лавров")])
+@pytest.mark.parametrize(
+    ("encoding", "text", "word"),
+    [("latin-1", LATIN, "Genève"), ("cp1251", CYRILLIC, "Лавров")],
+    ids=["latin-1", "cp1251"],
+)
 def test_legacy_encodings_are_decoded(
     fresh_settings: Settings, make_article: MakeArticle, docs: Path, encoding: str, text: str, word: str
 ) -> None:

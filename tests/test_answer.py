@@ -1,0 +1,221 @@
+"""answer(): cited answers from the seed index, abstentions, bad questions, follow-ups, empty indexes."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from qa.answer import MAX_QUESTION_CHARS, answer, last_user_question
+from qa.config import Settings
+from qa.errors import BadQuestionError, EmptyIndexError, QAError
+from qa.store import Store
+from qa.types import Answer
+from support import SEED_001, SEED_002, SEED_NAMES
+
+KERRY_JULY = "On which dates was John Kerry's working visit to Moscow in July?"
+AIRBASE = "Which Syrian airbase did the US strike with missiles before Tillerson's visit?"
+POMPEO = "What did Mike Pompeo say about Venezuela?"
+
+ANSWERABLE = [KERRY_JULY, AIRBASE, "How many working groups did the joint presidential commission have?"]
+UNANSWERABLE = [
+    POMPEO,
+    "What did Angela Merkel say about the Brexit negotiations?",
+    "How many goals did Lionel Messi score for Barcelona?",
+]
+
+
+@pytest.fixture(scope="module")
+def kerry(seed_settings: Settings) -> Answer:
+    return answer(KERRY_JULY, settings=seed_settings)
+
+
+@pytest.fixture(scope="module")
+def airbase(seed_settings: Settings) -> Answer:
+    return answer(AIRBASE, settings=seed_settings)
+
+
+def article_text(store: Store, article_id: str) -> str:
+    record = store.article_by_id(article_id, with_text=True)
+    assert record is not None
+    return str(record["text"])
+
+
+def assert_well_cited(result: Answer, store: Store) -> None:
+    """Every [n] in the text resolves to a citation n, and every citation quotes its article exactly."""
+    markers = [int(n) for n in re.findall(r"\[(\d+)\]", result.text)]
+    numbers = [c.n for c in result.citations]
+    assert numbers == list(range(1, len(numbers) + 1))
+    assert markers and set(markers) == set(numbers)
+    for citation in result.citations:
+        text = article_text(store, citation.article_id)
+        assert text[citation.start : citation.end] == citation.quote
+        assert citation.quote in result.text
+        assert citation.source in SEED_NAMES
+
+
+def test_kerry_july_dates(kerry: Answer, seed_store: Store) -> None:
+    assert not kerry.abstained
+    assert "July 14-15" in kerry.text
+    assert kerry.citations[0].source == SEED_001
+    assert kerry.citations[0].title.startswith("Russia\u2019s Foreign Ministry confirms")
+    assert (kerry.citations[0].outlet, kerry.citations[0].date) == ("TASS", "July 11")
+    assert_well_cited(kerry, seed_store)
+
+
+def test_airbase_is_shayrat(airbase: Answer, seed_store: Store) -> None:
+    assert not airbase.abstained
+    assert "Shayrat" in airbase.text
+    assert airbase.citations[0].source == SEED_002
+    assert "Shayrat" in airbase.citations[0].quote
+    assert_well_cited(airbase, seed_store)
+
+
+def test_answer_carries_passages_and_timings(kerry: Answer) -> None:
+    assert kerry.question == KERRY_JULY
+    assert len(kerry.passages) == 5
+    assert kerry.passages[0].source == SEED_001
+    assert kerry.answerer == "extractive"
+    assert kerry.standalone_question is None
+    for stage in ("setup_ms", "embed_ms", "retrieve_ms", "answer_ms", "total_ms"):
+        assert kerry.timings[stage] >= 0
+    assert kerry.timings["total_ms"] >= kerry.timings["answer_ms"]
+
+
+def test_answer_json_round_trips(kerry: Answer, airbase: Answer) -> None:
+    for result in (kerry, airbase):
+        assert Answer.model_validate_json(result.model_dump_json()) == result
+
+
+def test_answers_are_deterministic(kerry: Answer, seed_settings: Settings) -> None:
+    again = answer(KERRY_JULY, settings=seed_settings)
+    assert again.text == kerry.text
+    assert again.citations == kerry.citations
+
+
+@pytest.mark.parametrize("question", UNANSWERABLE)
+def test_unanswerable_question_abstains(seed_settings: Settings, question: str) -> None:
+    result = answer(question, settings=seed_settings)
+    assert result.abstained
+    assert result.citations == []
+    assert result.text.startswith("The articles don't say")
+    assert not re.search(r"\[\d+\]", result.text)
+    assert result.passages  # retrieval still ran; the answerer declined
+
+
+@pytest.mark.parametrize("question", ANSWERABLE)
+def test_answerable_question_does_not_abstain(seed_settings: Settings, seed_store: Store, question: str) -> None:
+    result = answer(question, settings=seed_settings)
+    assert not result.abstained
+    assert not result.text.startswith("The articles don't say")
+    assert_well_cited(result, seed_store)
+
+
+def test_pompeo_abstention_names_what_is_missing(seed_settings: Settings) -> None:
+    result = answer(POMPEO, settings=seed_settings)
+    assert "Pompeo" in result.text and "Venezuela" in result.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["", "   ", "\n\t ", "\x00\x01", "x" * 100_000, "word " * (MAX_QUESTION_CHARS // 4)],
+    ids=["empty", "spaces", "whitespace", "control-chars", "100kB", "just-over-limit"],
+)
+def test_bad_questions_raise(seed_settings: Settings, question: str) -> None:
+    with pytest.raises(BadQuestionError):
+        answer(question, settings=seed_settings)
+
+
+def test_bad_question_is_a_value_error_and_qa_error(seed_settings: Settings) -> None:
+    with pytest.raises(ValueError):
+        answer("", settings=seed_settings)
+    with pytest.raises(QAError):
+        answer("", settings=seed_settings)
+
+
+@pytest.mark.parametrize("top_k", [0, -1])
+def test_top_k_below_one_raises(seed_settings: Settings, top_k: int) -> None:
+    with pytest.raises(BadQuestionError, match="top_k"):
+        answer(KERRY_JULY, top_k=top_k, settings=seed_settings)
+
+
+def test_top_k_limits_passages(seed_settings: Settings) -> None:
+    assert len(answer(KERRY_JULY, top_k=2, settings=seed_settings).passages) == 2
+
+
+def test_question_whitespace_is_normalised(seed_settings: Settings, kerry: Answer) -> None:
+    result = answer(f"  {KERRY_JULY.replace(' ', '   ')}\n", settings=seed_settings)
+    assert result.question == KERRY_JULY
+    assert result.text == kerry.text
+
+
+def test_unknown_answerer_is_refused(seed_settings: Settings) -> None:
+    with pytest.raises(QAError, match="unknown answerer"):
+        answer(KERRY_JULY, llm="gpt-9", settings=seed_settings)
+
+
+FOLLOW_UP_HISTORY = [
+    {"role": "user", "content": "Who was the US Secretary of State visiting Moscow in April?"},
+    {"role": "assistant", "content": "Rex Tillerson."},
+]
+
+
+@pytest.mark.xfail(
+    reason="answerer tuning: the follow-up's retrieval finds seed 002 first, but the extractive answerer picks "
+    "seed 000's 'talks in Sochi on Tuesday' sentence instead of 'On April 12, Tillerson will have talks with ... "
+    "Lavrov' (the assistant turn naming Tillerson is not used to resolve 'he')",
+    strict=False,
+)
+def test_follow_up_uses_history(seed_settings: Settings, seed_store: Store) -> None:
+    result = answer("On what date was he to hold talks with Lavrov?", history=FOLLOW_UP_HISTORY,
+                    settings=seed_settings)
+    assert result.standalone_question is not None
+    assert "Who was the US Secretary of State visiting Moscow in April?" in result.standalone_question
+    assert not result.abstained
+    assert "April 12" in result.text
+    assert result.citations[0].source == SEED_002
+    assert_well_cited(result, seed_store)
+
+
+def test_follow_up_retrieval_uses_the_previous_question(seed_settings: Settings) -> None:
+    result = answer("On what date was he to hold talks with Lavrov?", history=FOLLOW_UP_HISTORY,
+                    settings=seed_settings)
+    assert result.standalone_question == (
+        "Who was the US Secretary of State visiting Moscow in April?\nOn what date was he to hold talks with Lavrov?"
+    )
+    assert result.passages[0].source == SEED_002
+
+
+def test_last_user_question_reads_both_history_shapes() -> None:
+    assert last_user_question(None) == ""
+    assert last_user_question([]) == ""
+    assert last_user_question(FOLLOW_UP_HISTORY) == "Who was the US Secretary of State visiting Moscow in April?"
+    pairs = [("first question", "first answer"), ["  second question ", "second answer"]]
+    assert last_user_question(pairs) == "second question"
+    assert last_user_question([{"role": "assistant", "content": "only an answer"}]) == ""
+
+
+def test_empty_index_without_auto_seed_raises(tmp_path: Path) -> None:
+    settings = Settings(home=tmp_path / "empty-home", auto_seed=False)
+    with pytest.raises(EmptyIndexError, match="qa ingest"):
+        answer(KERRY_JULY, settings=settings)
+
+
+def test_empty_index_with_auto_seed_indexes_the_seeds(tmp_path: Path) -> None:
+    settings = Settings(home=tmp_path / "auto-home", auto_seed=True)
+    result = answer(KERRY_JULY, settings=settings)
+    assert not result.abstained
+    assert "July 14-15" in result.text
+    assert result.citations[0].source == SEED_001
+    from qa.ingest import store_for
+
+    store = store_for(settings)
+    assert sorted(meta["source"] for _, meta in store.iter_articles()) == SEED_NAMES
+
+
+def test_auto_seed_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("QA_HOME", str(tmp_path / "env-home"))
+    monkeypatch.setenv("QA_AUTO_SEED", "false")
+    with pytest.raises(EmptyIndexError):
+        answer(KERRY_JULY)
