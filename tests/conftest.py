@@ -13,11 +13,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support import SEED_NAMES, SEEDS_DIR, EmbedCounter, write_article
 
 from qa.config import Settings
 from qa.ingest import ingest, store_for
 from qa.store import Store
-from support import SEED_NAMES, SEEDS_DIR, write_article
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -49,17 +49,6 @@ def seed_store(seed_settings: Settings) -> Store:
     return store_for(seed_settings)
 
 
-@pytest.fixture(scope="session")
-def seed_article_texts(seed_store: Store) -> dict[str, str]:
-    """Cleaned text of each seed article as stored, by file name."""
-    texts = {}
-    for article_id, meta in seed_store.iter_articles():
-        record = seed_store.article_by_id(article_id, with_text=True)
-        assert record is not None
-        texts[meta["source"]] = record["text"]
-    return texts
-
-
 @pytest.fixture
 def fresh_settings(tmp_path: Path) -> Settings:
     """Settings for an empty index of this test's own."""
@@ -83,23 +72,15 @@ def make_article(docs: Path) -> Callable[..., Path]:
     return make
 
 
-class CountingEmbedder:
-    """Counts the texts the real embedder is asked to embed."""
-
-    def __init__(self) -> None:
-        self.calls = 0
-        self.texts = 0
-
-
 @pytest.fixture
-def embed_counter(monkeypatch: pytest.MonkeyPatch) -> CountingEmbedder:
+def embed_counter(monkeypatch: pytest.MonkeyPatch) -> EmbedCounter:
     """Wrap the shared embedding model so a test can see whether (and how much) it was used."""
     from qa.embed import get_embedder
 
     settings = Settings()
     embedder = get_embedder(settings.embed_model, settings.embed_batch)
     real = embedder.embed
-    counter = CountingEmbedder()
+    counter = EmbedCounter()
 
     def counting(texts: list[str]) -> np.ndarray:
         counter.calls += 1

@@ -69,3 +69,11 @@ def word_shingles(text: str, n: int = 3) -> set[str]:
 
 def overlap(a: set[str], b: set[str]) -> float:
     return len(a & b) / max(min(len(a), len(b)), 1)
+
+
+class EmbedCounter:
+    """How often, and on how many texts, the embedding model was called (see the embed_counter fixture)."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.texts = 0

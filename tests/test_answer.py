@@ -6,13 +6,13 @@ import re
 from pathlib import Path
 
 import pytest
+from support import SEED_001, SEED_002, SEED_NAMES
 
 from qa.answer import MAX_QUESTION_CHARS, answer, last_user_question
 from qa.config import Settings
 from qa.errors import BadQuestionError, EmptyIndexError, QAError
 from qa.store import Store
 from qa.types import Answer
-from support import SEED_001, SEED_002, SEED_NAMES
 
 KERRY_JULY = "On which dates was John Kerry's working visit to Moscow in July?"
 AIRBASE = "Which Syrian airbase did the US strike with missiles before Tillerson's visit?"
@@ -119,12 +119,23 @@ def test_pompeo_abstention_names_what_is_missing(seed_settings: Settings) -> Non
 
 @pytest.mark.parametrize(
     "question",
-    ["", "   ", "\n\t ", "\x00\x01", "x" * 100_000, "word " * (MAX_QUESTION_CHARS // 4)],
+    ["", "   ", "\n\t ", "\x00\x01", "x" * 100_000, "a" * (MAX_QUESTION_CHARS + 1)],
     ids=["empty", "spaces", "whitespace", "control-chars", "100kB", "just-over-limit"],
 )
 def test_bad_questions_raise(seed_settings: Settings, question: str) -> None:
     with pytest.raises(BadQuestionError):
         answer(question, settings=seed_settings)
+
+
+def test_question_of_the_maximum_length_is_accepted(seed_settings: Settings) -> None:
+    question = ("Kerry Lavrov Moscow talks " * 200)[:MAX_QUESTION_CHARS]
+    assert len(question) == MAX_QUESTION_CHARS
+    answer(question, settings=seed_settings)  # no BadQuestionError
+
+
+def test_question_must_be_text(seed_settings: Settings) -> None:
+    with pytest.raises(BadQuestionError):
+        answer(None, settings=seed_settings)  # type: ignore[arg-type]
 
 
 def test_bad_question_is_a_value_error_and_qa_error(seed_settings: Settings) -> None:

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support import SEED_NAMES, SEEDS_DIR, seed_text
 
 from qa.chunk import chunk_id, count_tokens, split_into_chunks, split_sentences
 from qa.config import Settings
 from qa.ingest import build_article
 from qa.load import read_article_file
 from qa.types import Article, Chunk
-from support import SEED_NAMES, SEEDS_DIR, seed_text
 
 DEFAULTS = Settings(home=Path("unused"), auto_seed=False)
 
@@ -34,7 +35,7 @@ def assert_chunks_cover(text: str, chunks: list[Chunk], chunk_tokens: int) -> No
         assert count_tokens(chunk.text) <= chunk_tokens
         for j in range(chunk.start, chunk.end):
             covered[j] = True
-    for earlier, later in zip(chunks, chunks[1:]):
+    for earlier, later in itertools.pairwise(chunks):
         assert earlier.start < later.start
         assert earlier.end < later.end
         assert text[earlier.end : later.start].strip() == ""  # overlap, or only whitespace between

@@ -7,9 +7,9 @@ import unicodedata
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support import SEED_000, SEED_001, SEED_002, SEED_003, SEED_004, SEED_NAMES, normalise_space, seed_text
 
 from qa.clean import clean_article_text
-from support import SEED_000, SEED_001, SEED_002, SEED_003, SEED_004, SEED_NAMES, normalise_space, seed_text
 
 
 @pytest.fixture(scope="module")
@@ -68,8 +68,8 @@ def test_see_also_and_linked_headlines_removed_from_004(cleaned: dict[str, str])
     for headline in (
         "Putin will take Kerry after talks with U.S. Secretary of state Lavrov in Moscow",
         "What are the similarities and differences in the views of Russia and the USA on the situation in Syria",
-        "The Russian foreign Ministry hopes that the visit Kerry will contribute to the normalization of "
-        "relations with the U.S.",
+        ("The Russian foreign Ministry hopes that the visit Kerry will contribute to the normalization of "
+        "relations with the U.S."),
     ):
         assert headline in seed_text(SEED_004)
         assert headline not in text
@@ -106,43 +106,43 @@ def test_repeated_title_kept_once(cleaned: dict[str, str], seed: str, title: str
 KEPT_SENTENCES = {
     SEED_000: [
         "Lavrov, Kerry to hold talks in Sochi on May 12 - Russian Foreign Ministry",
-        "The Whitehouse's unilateral decision froze the joint presidential commission that consisted of 21 working "
-        "groups.",
-        "Despite the sanctions, the bilateral trade in 2014 rose by 5.6% on the same period in 2013, having reached "
-        "$29.2 billion.",
+        ("The Whitehouse's unilateral decision froze the joint presidential commission that consisted of 21 working "
+        "groups."),
+        ("Despite the sanctions, the bilateral trade in 2014 rose by 5.6% on the same period in 2013, having reached "
+        "$29.2 billion."),
         "Another step forward was the 2011 agreement to simplify visa formalities",
     ],
     SEED_001: [
-        "MOSCOW, July 11. /TASS/. U.S. Secretary of State John Kerry will pay a working visit to Moscow on July "
-        "14-15, the Russian foreign ministry said on Monday.",
-        "\"He will have talks with Russian Foreign Minister Sergei Lavrov to continue to discuss current issues of "
-        "bilateral relations and the international agenda,\" the ministry said.",
+        ("MOSCOW, July 11. /TASS/. U.S. Secretary of State John Kerry will pay a working visit to Moscow on July "
+        "14-15, the Russian foreign ministry said on Monday."),
+        ("\"He will have talks with Russian Foreign Minister Sergei Lavrov to continue to discuss current issues of "
+        "bilateral relations and the international agenda,\" the ministry said."),
         "One of the results is the reduction of bilateral trade by almost a third,",
         "the fourth one since May 2015",
     ],
     SEED_002: [
-        "MOSCOW, April 11. /TASS/. Russia hopes for constructive talks with US Secretary of State Rex Tillerson "
-        "during his visit to Moscow, the Russian Foreign Ministry said in a commentary.",
+        ("MOSCOW, April 11. /TASS/. Russia hopes for constructive talks with US Secretary of State Rex Tillerson "
+        "during his visit to Moscow, the Russian Foreign Ministry said in a commentary."),
         "On April 12, Tillerson will have talks with Russian Foreign Minister Sergey Lavrov.",
-        "\"The recent US missile strike on the Shayrat airbase of the Syrian government forces, which is an act of "
+        ("\"The recent US missile strike on the Shayrat airbase of the Syrian government forces, which is an act of "
         "aggression against a sovereign state in violation of the international law, will most likely lead to the "
-        "strengthening of terrorists,\" the ministry said.",
+        "strengthening of terrorists,\" the ministry said."),
         "\"We aim not for confrontation but for constructive cooperation. We hope that the US side also wants this.\"",
     ],
     SEED_003: [
-        "Negotiations have been held in Moscow between Russian Foreign Minister Sergey Lavrov and US Secretary of "
-        "State John Kerry.",
+        ("Negotiations have been held in Moscow between Russian Foreign Minister Sergey Lavrov and US Secretary of "
+        "State John Kerry."),
         "The talks in the Foreign Ministry mansion began with a delay of fifteen minutes.",
         "US State Department spokesperson John Kirby said.",
         "Andrey Baklanov concluded.",
     ],
     SEED_004: [
-        "MOSCOW, December 15. The Minister of foreign Affairs of Russia Sergey Lavrov will hold talks in Moscow with "
-        "U.S. Secretary of state John Kerry.",
-        "The current Ministerial meeting, the 20th this year, and on the phone they talked 36 times, the last "
-        "conversation took place the day before on December 14.",
-        "The IG recognized as a terrorist organization in the USA, Canada, UK, Australia, Turkey, Egypt, UAE, India, "
-        "Indonesia, and Russia (29 December 2014).",
+        ("MOSCOW, December 15. The Minister of foreign Affairs of Russia Sergey Lavrov will hold talks in Moscow with "
+        "U.S. Secretary of state John Kerry."),
+        ("The current Ministerial meeting, the 20th this year, and on the phone they talked 36 times, the last "
+        "conversation took place the day before on December 14."),
+        ("The IG recognized as a terrorist organization in the USA, Canada, UK, Australia, Turkey, Egypt, UAE, India, "
+        "Indonesia, and Russia (29 December 2014)."),
         "it is consistent and not selective.",
     ],
 }

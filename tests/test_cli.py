@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
+from support import ARTICLE_PARKS, SEED_001, write_article
 from typer.testing import CliRunner
 
 from qa.cli import app
 from qa.config import Settings
-from support import ARTICLE_PARKS, SEED_001, write_article
 
 KERRY_JULY = "On which dates was John Kerry's working visit to Moscow in July?"
 

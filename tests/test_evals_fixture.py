@@ -12,11 +12,11 @@ from collections import Counter
 from typing import get_args
 
 import pytest
+from support import EVALS_DIR, SEEDS_DIR
 
 from qa.answer import answer
 from qa.config import Settings
 from qa.evals import EvalQuestion, QuestionType, load_questions
-from support import EVALS_DIR, SEEDS_DIR
 
 QUESTIONS_FILE = EVALS_DIR / "questions.jsonl"
 QUESTIONS = load_questions(QUESTIONS_FILE)

@@ -7,12 +7,12 @@ import shutil
 from pathlib import Path
 
 import pytest
+from support import SEED_002
 
 from qa import lexical
 from qa.config import Settings
 from qa.lexical import analyze, index_dir
 from qa.store import Store
-from support import SEED_002
 
 QUERIES = ["Shayrat airbase missile strike", "Kerry working visit Moscow July", "bilateral trade 2014 billion", "Sochi"]
 

@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from support import SEED_000, SEED_001, SEED_002, SEED_003, SEED_004, SEED_NAMES, SEEDS_DIR
 
 from qa.clean import clean_article_text
 from qa.ingest import build_article
@@ -19,7 +20,6 @@ from qa.metadata import (
     parse_iso_date,
 )
 from qa.types import Article
-from support import SEED_000, SEED_001, SEED_002, SEED_003, SEED_004, SEED_NAMES, SEEDS_DIR
 
 
 @pytest.fixture(scope="module")

@@ -6,13 +6,13 @@ from typing import Any
 
 import numpy as np
 import pytest
+from support import SEED_001, SEED_002, overlap, word_shingles
 
 from qa import lexical
 from qa.config import Settings
 from qa.embed import get_embedder
 from qa.retrieve import RRF_K, Retrieval, fuse_rankings, retrieve
 from qa.store import DenseHit, Store
-from support import SEED_001, SEED_002, overlap, word_shingles
 
 # --- fuse_rankings ------------------------------------------------------------------------------------------
 

@@ -18,13 +18,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from support import SEED_001, SEED_NAMES, SEEDS_DIR
 from typer.testing import CliRunner
 
 from qa.answer import answer
 from qa.cli import app
 from qa.config import Settings
 from qa.ingest import ingest
-from support import SEED_001, SEED_NAMES, SEEDS_DIR
 
 pytestmark = pytest.mark.slow
 
