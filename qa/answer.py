@@ -5,6 +5,7 @@ Expensive things (embedding model, Chroma client, BM25 index) are loaded once pe
 
 from __future__ import annotations
 
+import re
 import time
 from functools import cache
 from typing import Any
@@ -19,6 +20,8 @@ from qa.retrieve import retrieve
 from qa.types import Answer
 
 MAX_QUESTION_CHARS = 2000
+_MAX_ANSWER_CONTEXT = 400
+_CITATION_MARK = re.compile(r"\s*\[\d+\]")
 
 
 def answer(
@@ -51,7 +54,7 @@ def answer(
         _index_seeds_or_fail(settings)
     index = lexical.load(store, settings.resolved_home(), settings.collection)
     embedder = get_embedder(settings.embed_model, settings.embed_batch)
-    previous = last_user_question(history)
+    previous = last_exchange(history)
     query = f"{previous}\n{question}" if previous else question
     t_setup = time.perf_counter()
     found = retrieve(
@@ -61,7 +64,7 @@ def answer(
     draft = answer_extractively(
         question,
         found.passages,
-        found.query_vector,
+        embedder.embed([question])[0] if previous else found.query_vector,
         _sentence_vectors(settings.embed_model),
         index,
         context=previous,
@@ -86,14 +89,26 @@ def answer(
     )
 
 
-def last_user_question(history: list[Any] | None) -> str:
-    """The most recent user turn, in either history shape the UI and scripts use."""
+def last_exchange(history: list[Any] | None) -> str:
+    """The most recent question and its answer, in either history shape the UI and scripts use.
+
+    A follow-up ("when did he arrive?") leans on both: the question names the topic, the answer the person.
+    """
+    question = answer_text = ""
     for turn in reversed(history or []):
-        if isinstance(turn, dict) and turn.get("role") == "user":
-            return str(turn.get("content", "")).strip()
-        if isinstance(turn, (list, tuple)) and turn:
-            return str(turn[0]).strip()
-    return ""
+        if isinstance(turn, dict):
+            content = str(turn.get("content", "")).strip()
+            if turn.get("role") == "assistant" and not answer_text and not question:
+                answer_text = content
+            elif turn.get("role") == "user":
+                question = content
+                break
+        elif isinstance(turn, (list, tuple)) and turn:
+            question = str(turn[0]).strip()
+            answer_text = str(turn[1]).strip() if len(turn) > 1 and turn[1] else ""
+            break
+    answer_text = _CITATION_MARK.sub("", answer_text)[:_MAX_ANSWER_CONTEXT]
+    return f"{question}\n{answer_text}".strip()
 
 
 def _check_question(question: str) -> str:

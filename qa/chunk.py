@@ -49,16 +49,10 @@ def split_into_chunks(article: Article, chunk_tokens: int, overlap: int) -> list
     """llama-index's SentenceSplitter, sized in tiktoken tokens, with each chunk located in the article text."""
     text = article.text
     chunks: list[Chunk] = []
-    cursor = 0
+    previous_start, previous_end = -1, 0
     for piece in _splitter(chunk_tokens, overlap).split_text(text):
-        start = text.find(piece, max(0, cursor - len(piece)))
-        if start < 0:
-            start = text.find(piece)
-        if start < 0:  # the splitter normalised something; fall back to a whitespace-tolerant search
-            start, end = _fuzzy_find(text, piece, cursor)
-        else:
-            end = start + len(piece)
-        cursor = end
+        start, end = _locate(text, piece, previous_start, previous_end)
+        previous_start, previous_end = start, end
         chunks.append(
             Chunk(
                 id=chunk_id(article.id, start, end),
@@ -72,13 +66,16 @@ def split_into_chunks(article: Article, chunk_tokens: int, overlap: int) -> list
     return chunks
 
 
-def _fuzzy_find(text: str, piece: str, cursor: int) -> tuple[int, int]:
-    words = piece.split()
-    pattern = r"\s+".join(re.escape(w) for w in words)
-    match = re.compile(pattern).search(text, max(0, cursor - len(piece))) or re.compile(pattern).search(text)
-    if match is None:
-        raise ValueError("chunk text not found in article")
-    return match.start(), match.end()
+def _locate(text: str, piece: str, previous_start: int, previous_end: int) -> tuple[int, int]:
+    """Where the splitter's next chunk sits: after the previous chunk's start and reaching past its end, since a
+    chunk may begin with overlap but always adds new text (so a repeated sentence is placed at its later copy)."""
+    pattern = re.compile(r"\s+".join(re.escape(word) for word in piece.split()))  # whitespace-tolerant
+    position = previous_start + 1
+    while (match := pattern.search(text, position)) is not None:
+        if match.end() > previous_end:
+            return match.start(), match.end()
+        position = match.start() + 1
+    raise ValueError("chunk text not found in article")
 
 
 @cache

@@ -73,13 +73,14 @@ def _is_headline(line: str) -> bool:
 def _drop_caption_lines(kept: list[str], credit: str) -> None:
     """A credit line ("© Photographer/Agency") follows its caption, and scrapers often add caption + credit too."""
     credit = credit.strip()
-    for _ in range(2):
-        if not kept:
-            return
+    caption: str | None = None
+    while kept:
         last = kept[-1]
-        is_caption_with_credit = last.endswith(credit) and len(last) < 300
-        is_bare_caption = len(last) < 200 and not _SENTENCE_END.search(last) and len(kept) > 1
-        if is_caption_with_credit or is_bare_caption:
+        if last.endswith(credit) and len(last) < 300:  # "Caption Photographer/Agency"
+            kept.pop()
+        elif caption is None and len(last) < 200 and not _SENTENCE_END.search(last) and len(kept) > 1:
+            caption = kept.pop()  # the bare caption, directly above its credit
+        elif caption is not None and caption in last and len(last) < 300:
             kept.pop()
         else:
             return

@@ -27,6 +27,7 @@ _MIN_GAIN = 0.1
 _ADJACENT_RATIO = 0.6
 # Sentence score = (1 - w) * embedding similarity + w * IDF-weighted word coverage + prior * passage rank score.
 _COVERAGE_WEIGHT = 0.5
+_CONTEXT_WEIGHT = 0.25  # words of the previous exchange only steer a follow-up towards its subject
 _PASSAGE_PRIOR = 0.1
 
 _DATE_WORDS = (
@@ -122,7 +123,8 @@ def answer_extractively(
 ) -> Draft:
     """Cited sentences from passages that answer question, or an abstention saying the articles don't say.
 
-    context: earlier turns' question, whose words count for coverage at half weight (follow-ups).
+    context: the previous question and answer, whose words count a little for coverage (follow-ups).
+    query_vector: the embedding of the question itself, without the context.
     """
     if not passages:
         return _abstain(question, "nothing was retrieved")
@@ -178,7 +180,7 @@ def score_sentences(
     q_terms = list(dict.fromkeys(analyze(question)))
     c_terms = [t for t in dict.fromkeys(analyze(context)) if t not in q_terms]
     weights = {t: index.idf(t) for t in q_terms}
-    weights.update({t: 0.5 * index.idf(t) for t in c_terms})
+    weights.update({t: _CONTEXT_WEIGHT * index.idf(t) for t in c_terms})
     total = sum(weights.values()) or 1.0
     wants_date = bool(_ASKS_DATE.search(question))
     wants_number = bool(_ASKS_NUMBER.search(question)) and not wants_date

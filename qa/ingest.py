@@ -57,12 +57,14 @@ def ingest(
 
     from tqdm import tqdm
 
+    chunks_before = store.count_chunks()
     for path in tqdm(files, desc="Ingesting", unit="file", disable=not progress, leave=False):
         report(_ingest_file(path, store, embedder, settings))
     if prune:
         for result in prune_missing(store):
             report(result)
-    if any(r.status in ("added", "updated", "removed") for r in results):
+    changed = any(r.status in ("added", "updated", "removed") for r in results)
+    if changed or store.count_chunks() != chunks_before:
         lexical.rebuild(store, settings.resolved_home(), settings.collection)
     return IngestReport(
         results=results,
@@ -110,16 +112,20 @@ def _ingest_file(path: Path, store: Store, embedder: Embedder, settings: Setting
                 return FileResult(path=shown, status="unchanged", article_id=existing["id"], chunks=existing["chunks"])
             article = build_article(raw)
             same = store.article_by_id(article.id)
-            if same is not None:
-                if same.get("path") == resolved:
-                    return FileResult(path=shown, status="unchanged", article_id=article.id, chunks=same["chunks"])
-                return FileResult(path=shown, status="duplicate", detail=f"same text as {same['source']}",
-                                  article_id=article.id)
+            if same is not None and same.get("path") == resolved:
+                return FileResult(path=shown, status="unchanged", article_id=article.id, chunks=same["chunks"])
             lead_vector = embedder.embed([f"{article.title}\n{article.text}"])[0]
-            near = _near_duplicate_of(article, lead_vector, store, settings.near_duplicate,
-                                      ignore=existing["id"] if existing else None)
-            if near is not None:
-                return FileResult(path=shown, status="duplicate", detail=f"near-duplicate of {near}")
+            if same is not None:
+                duplicate_of: str | None = f"same text as {same['source']}"
+            else:
+                near = _near_duplicate_of(article, lead_vector, store, settings.near_duplicate,
+                                          ignore=existing["id"] if existing else None)
+                duplicate_of = f"near-duplicate of {near}" if near is not None else None
+            if duplicate_of is not None:
+                if existing is not None:  # the file used to hold another story, which is no longer on disk
+                    store.delete_article(existing["id"])
+                    duplicate_of += "; its previous version was removed from the index"
+                return FileResult(path=shown, status="duplicate", detail=duplicate_of)
             chunks = split_into_chunks(article, settings.chunk_tokens, settings.chunk_overlap)
             vectors = embedder.embed([f"{article.title}\n{c.text}" for c in chunks])
             if existing is not None:

@@ -56,7 +56,7 @@ def read_article_file(path: Path, max_bytes: int) -> RawDocument:
     except OSError as exc:
         raise IngestError(f"cannot read: {exc.strerror or exc}") from None
     if size > max_bytes:
-        raise IngestError(f"too large ({size / 1e6:.1f} MB > limit {max_bytes / 1e6:.1f} MB, QA_MAX_FILE_MB)")
+        raise IngestError(f"too large ({size:,} bytes > limit {max_bytes:,} bytes; raise QA_MAX_FILE_MB to index it)")
     try:
         data = path.read_bytes()
     except OSError as exc:

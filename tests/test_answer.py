@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from support import SEED_001, SEED_002, SEED_NAMES
 
-from qa.answer import MAX_QUESTION_CHARS, answer, last_user_question
+from qa.answer import MAX_QUESTION_CHARS, answer, last_exchange
 from qa.config import Settings
 from qa.errors import BadQuestionError, EmptyIndexError, QAError
 from qa.store import Store
@@ -172,12 +172,6 @@ FOLLOW_UP_HISTORY = [
 ]
 
 
-@pytest.mark.xfail(
-    reason="answerer tuning: the follow-up's retrieval finds seed 002 first, but the extractive answerer picks "
-    "seed 000's 'talks in Sochi on Tuesday' sentence instead of 'On April 12, Tillerson will have talks with ... "
-    "Lavrov' (the assistant turn naming Tillerson is not used to resolve 'he')",
-    strict=False,
-)
 def test_follow_up_uses_history(seed_settings: Settings, seed_store: Store) -> None:
     result = answer("On what date was he to hold talks with Lavrov?", history=FOLLOW_UP_HISTORY,
                     settings=seed_settings)
@@ -193,18 +187,21 @@ def test_follow_up_retrieval_uses_the_previous_question(seed_settings: Settings)
     result = answer("On what date was he to hold talks with Lavrov?", history=FOLLOW_UP_HISTORY,
                     settings=seed_settings)
     assert result.standalone_question == (
-        "Who was the US Secretary of State visiting Moscow in April?\nOn what date was he to hold talks with Lavrov?"
+        "Who was the US Secretary of State visiting Moscow in April?\nRex Tillerson.\n"
+        "On what date was he to hold talks with Lavrov?"
     )
     assert result.passages[0].source == SEED_002
 
 
-def test_last_user_question_reads_both_history_shapes() -> None:
-    assert last_user_question(None) == ""
-    assert last_user_question([]) == ""
-    assert last_user_question(FOLLOW_UP_HISTORY) == "Who was the US Secretary of State visiting Moscow in April?"
-    pairs = [("first question", "first answer"), ["  second question ", "second answer"]]
-    assert last_user_question(pairs) == "second question"
-    assert last_user_question([{"role": "assistant", "content": "only an answer"}]) == ""
+def test_last_exchange_reads_both_history_shapes() -> None:
+    assert last_exchange(None) == ""
+    assert last_exchange([]) == ""
+    assert last_exchange(FOLLOW_UP_HISTORY) == (
+        "Who was the US Secretary of State visiting Moscow in April?\nRex Tillerson."
+    )
+    pairs = [("first question", "first answer"), ["  second question ", "second answer [1]"]]
+    assert last_exchange(pairs) == "second question\nsecond answer"
+    assert last_exchange([{"role": "assistant", "content": "only an answer"}]) == "only an answer"
 
 
 def test_empty_index_without_auto_seed_raises(tmp_path: Path) -> None:

@@ -287,11 +287,6 @@ def test_clean_output_paragraphs_come_from_input_lines(raw: str) -> None:
         assert _squeeze(paragraph) in lines
 
 
-@pytest.mark.xfail(
-    reason="qa bug: _drop_caption_lines pops up to two short unterminated lines before a credit, so when a photo "
-    "has only a caption + credit (no 'caption + credit' line) the standfirst before it is deleted too",
-    strict=True,
-)
 def test_standfirst_before_caption_only_photo_is_kept() -> None:
     standfirst = "Officials said the talks would be hard, the ministry said"
     raw = f"Big headline here\n\n{standfirst}\nThe minister at the podium\n© Jane Doe/Agency\n\n{BODY}"

@@ -164,11 +164,6 @@ def test_near_duplicate_under_another_name(
     assert report.documents == 1
 
 
-@pytest.mark.xfail(
-    reason="qa bug: when a file's new content is a duplicate of another indexed article, ingest reports "
-    "'duplicate' but keeps the file's old article (stale text stays searchable and citable, even with --prune)",
-    strict=True,
-)
 def test_file_rewritten_as_a_copy_of_another_drops_its_old_article(
     fresh_settings: Settings, make_article: MakeArticle, docs: Path
 ) -> None:
