@@ -38,9 +38,11 @@ _DATE_WORDS = (
 _HAS_DATE = re.compile(rf"\b(?:{_DATE_WORDS})\b", re.IGNORECASE)
 _NUMBER_WORDS = (
     r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand"
-    r"|million|billion|dozens?|once|twice|first|second|third|fourth|fifth|half|quarter"
+    r"|million|billion|dozens?|once|twice|half|quarter"
 )
+_ORDINALS = r"first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d+(?:st|nd|rd|th)"
 _HAS_NUMBER_WORD = re.compile(rf"\b(?:{_NUMBER_WORDS})\b", re.IGNORECASE)
+_HAS_ORDINAL = re.compile(rf"\b(?:{_ORDINALS})\b", re.IGNORECASE)
 _MONTH_NAMES = r"january|february|march|april|may|june|july|august|september|october|november|december"
 _COUNT = re.compile(r"\b(?!(?:19|20)\d\d\b)\d+(?:[.,]\d+)*\b")
 _AFTER_MONTH = re.compile(rf"(?:{_MONTH_NAMES})\.?\s*$", re.IGNORECASE)
@@ -63,6 +65,16 @@ _HOW_MANY = re.compile(
 _QUESTION_WORDS = frozenset(
     ["what", "which", "who", "whom", "whose", "when", "where", "why", "how", "did", "does", "do", "is", "are", "was", "were", "has", "have", "had", "can", "could", "will", "would", "should", "according", "the", "a", "an", "in", "on", "at", "of", "to", "for", "and", "or"]
 )
+_OUTCOME = re.compile(
+    r"\b(?:agree(?:d|ment|ments)?|decided?|decisions?|outcome|results?|reached|signed|concluded|achieved|happened)\b",
+    re.IGNORECASE,
+)
+_PAST = re.compile(r"\b(?:did|was|were|had)\b", re.IGNORECASE)
+_PROSPECTIVE = re.compile(
+    r"\b(?:will|would|shall|expects?|expected|hopes?|hoped|plans?|planned|forthcoming|upcoming|next|to be held)\b",
+    re.IGNORECASE,
+)
+_YES_NO = re.compile(r"^\s*(?:did|does|do|is|was|were|are|has|have|had|can|could|will|would)\b", re.IGNORECASE)
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _SENTENCE_END = re.compile(r"[.!?…][\"'”»’)]*$")
 _ENTITY = re.compile(r"\b(?:[A-Z][\w'’.-]*[\w]|\d[\d,.]*\d|\d)")
@@ -137,8 +149,16 @@ def answer_extractively(
         candidates = [c for c in candidates if c.has_type] or []
         if not candidates:
             return _abstain(question, f"no retrieved passage gives a {wanted}")
-    if candidates[0].score < SUPPORT_THRESHOLD:
+    if asks_what_happened(question):
+        candidates = [c for c in candidates if not _PROSPECTIVE.search(c.text)]
+        if not candidates:
+            return _abstain(question, "they only say what was expected to happen, not what happened")
+    if not candidates or candidates[0].score < SUPPORT_THRESHOLD:
         return _abstain(question, "no passage supports an answer")
+    if _YES_NO.match(question):
+        names = [stem for e in _question_entities(question) for stem in analyze(e)]
+        if not all(n in candidates[0].context_terms for n in names):
+            return _abstain(question, "no passage mentions " + " and ".join(_question_entities(question)) + " together")
     chosen = _choose(candidates)
     citations = [
         Citation(
@@ -222,7 +242,11 @@ def score_sentences(
         elif wants_duration:
             has_type = bool(_DURATION.search(text))
         elif wants_number:
-            has_number = bool(set(_count_tokens(text)) - question_numbers or _HAS_NUMBER_WORD.search(text))
+            has_number = bool(
+                set(_count_tokens(text)) - question_numbers
+                or _HAS_NUMBER_WORD.search(text)
+                or (not how_many and _HAS_ORDINAL.search(text))  # "which visit was it?" -> "the fourth"
+            )
             # "How many troops ...": the number must count something the question names.
             has_type = has_number and (not counted or bool(counted & (terms | context_terms)))
         else:
@@ -240,13 +264,23 @@ def is_heading(text: str) -> bool:
     return len(text.split()) < 25 and not _SENTENCE_END.search(text)
 
 
-def missing_entities(question: str, index: LexicalIndex) -> list[str]:
-    """Names and numbers in the question that the corpus never uses, even as another form of the word."""
+def asks_what_happened(question: str) -> bool:
+    """An outcome asked in the past tense ("What did they agree?"): a preview saying what will happen can't answer."""
+    return bool(_OUTCOME.search(question) and _PAST.search(question) and not _PROSPECTIVE.search(question))
+
+
+def _question_entities(question: str) -> list[str]:
+    """Names and numbers in the question; years are how people place an event ("the July 2016 visit") and the
+    first word is capitalised anyway."""
     words = question.split()
     body = " ".join(words[1:]) if words else ""
     entities = [m.group().strip(".,") for m in _ENTITY.finditer(body)]
-    # Years are how people place an event in time ("the July 2016 visit"), not a thing the articles must name.
-    entities = [e for e in entities if e.lower() not in _QUESTION_WORDS and not _YEAR.fullmatch(e)]
+    return [e for e in entities if e.lower() not in _QUESTION_WORDS and not _YEAR.fullmatch(e)]
+
+
+def missing_entities(question: str, index: LexicalIndex) -> list[str]:
+    """Names and numbers in the question that the corpus never uses, even as another form of the word."""
+    entities = _question_entities(question)
     return [e for e in entities if (stems := analyze(e)) and not all(index.knows(stem) for stem in stems)]
 
 
