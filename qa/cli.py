@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -161,18 +161,27 @@ def run_eval(
         typer.echo(f"wrote {json_path}")
 
 
-def _print_table(summary: dict[str, object]) -> None:
+def _print_table(summary: dict[str, Any]) -> None:
+    """Metrics down, question types across: fits a terminal and reads like a report."""
     from rich.console import Console
     from rich.table import Table
 
     keys = ["n", "hit_at_1", "hit_at_5", "mrr", "cites_right_article", "fact_recall", "citation_precision",
-            "abstain_precision", "abstain_recall", "false_abstain_rate", "latency_p50_ms"]
-    table = Table("type", *keys)
-    by_type = summary.get("by_type", {})
-    assert isinstance(by_type, dict)
-    for name, metrics in [("all", summary), *by_type.items()]:
-        table.add_row(name, *("" if metrics.get(k) is None else str(metrics.get(k)) for k in keys))
-    Console(highlight=False).print(table)
+            "citation_recall", "abstain_precision", "abstain_recall", "false_abstain_rate", "latency_p50_ms",
+            "latency_p95_ms"]
+    columns = {"all": summary, **summary.get("by_type", {})}
+    table = Table("metric", *columns, box=None, pad_edge=False)
+    for key in keys:
+        table.add_row(key, *(_cell(metrics.get(key)) for metrics in columns.values()))
+    Console(highlight=False, width=max(120, 22 + 11 * len(columns))).print(table)
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.0f}" if value >= 10 else f"{value:.3f}"
+    return str(value)
 
 
 def _shorten(text: str, limit: int) -> str:
