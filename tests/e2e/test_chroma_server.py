@@ -57,7 +57,7 @@ def _heartbeat(url: str) -> bool:
 def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     executable = _chroma_executable()
     if executable is None:
-        pytest.skip("the chroma CLI (installed with chromadb) is not on this machine")
+        pytest.fail("the chroma CLI is missing: it is installed with chromadb (pip install -e '.[test]')")
     data = tmp_path_factory.mktemp("chroma-server")
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
