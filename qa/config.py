@@ -40,7 +40,7 @@ class Settings(BaseSettings):
     collection: str = Field(default="articles", description="Prefix of the Chroma collections.")
     embed_model: str = Field(default="minilm-int8", description="minilm-int8 (ONNX, default) or minilm (torch).")
     embed_batch: int = Field(default=32, ge=1)
-    chunk_tokens: int = Field(default=160, ge=32, description="Chunk size in tiktoken (cl100k) tokens.")
+    chunk_tokens: int = Field(default=128, ge=32, description="Chunk size in tiktoken (cl100k) tokens.")
     chunk_overlap: int = Field(default=24, ge=0)
     top_k: int = Field(default=5, ge=1, description="Passages handed to the answerer.")
     candidates: int = Field(default=40, ge=1, description="Candidates each retriever returns before fusion.")

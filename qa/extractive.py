@@ -21,14 +21,14 @@ from qa.types import Citation, Passage
 
 MAX_SENTENCES = 3
 # Calibrated on evals/questions.jsonl (see README "Evaluation"); a sentence below this is not an answer.
-SUPPORT_THRESHOLD = 0.30
+SUPPORT_THRESHOLD = 0.40
 _FOLLOWER_RATIO = 0.75
 _MIN_GAIN = 0.1
 _ADJACENT_RATIO = 0.6
 # Sentence score = (1 - w) * embedding similarity + w * IDF-weighted word coverage + prior * passage rank score.
 _COVERAGE_WEIGHT = 0.5
 _CONTEXT_WEIGHT = 0.25  # words of the previous exchange only steer a follow-up towards its subject
-_PASSAGE_PRIOR = 0.1
+_PASSAGE_PRIOR = 0.2
 
 _DATE_WORDS = (
     r"january|february|march|april|may|june|july|august|september|october|november|december"
@@ -226,7 +226,7 @@ def score_sentences(
     vectors = sentence_vectors.get([(p.article_id, s, e) for p, s, e, _, _ in spans], [t for _, _, _, t, _ in spans])
     similarities = vectors @ query_vector
     question_numbers = set(_count_tokens(question))
-    top_passage_score = max(p.score for p in passages) or 1.0
+    rank = {p.chunk_id: i for i, p in enumerate(passages)}
     scored = []
     for (passage, start, end, text, neighbours), similarity in zip(spans, similarities, strict=True):
         terms = set(analyze(text))
@@ -236,7 +236,7 @@ def score_sentences(
         borrowed = sum(w for t, w in weights.items() if t in context_terms and t not in terms)
         coverage = (own + 0.5 * borrowed) / total
         score = (1 - _COVERAGE_WEIGHT) * float(similarity) + _COVERAGE_WEIGHT * coverage
-        score += _PASSAGE_PRIOR * passage.score / top_passage_score
+        score += _PASSAGE_PRIOR * (1 - rank[passage.chunk_id] / len(passages))  # fused scores are flat; ranks are not
         if wants_date:
             has_type = bool(_HAS_DATE.search(text))
         elif wants_duration:

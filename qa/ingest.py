@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from qa import lexical
-from qa.chunk import split_into_chunks
+from qa.chunk import contextual_text, split_into_chunks
 from qa.clean import clean_article_text
 from qa.config import Settings, get_settings
 from qa.embed import Embedder, get_embedder
@@ -127,7 +127,7 @@ def _ingest_file(path: Path, store: Store, embedder: Embedder, settings: Setting
                     duplicate_of += "; its previous version was removed from the index"
                 return FileResult(path=shown, status="duplicate", detail=duplicate_of)
             chunks = split_into_chunks(article, settings.chunk_tokens, settings.chunk_overlap)
-            vectors = embedder.embed([f"{article.title}\n{c.text}" for c in chunks])
+            vectors = embedder.embed([contextual_text(article.title, None, c.text) for c in chunks])
             if existing is not None:
                 store.delete_article(existing["id"])
             store.add_article(article, chunks, vectors, lead_vector)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from qa.chunk import contextual_text
 from qa.store import Store
 
 _WORD = re.compile(r"(?u)\b\w\w+\b|\b\d\b")
@@ -103,7 +104,7 @@ def rebuild(store: Store, home: Path, prefix: str) -> LexicalIndex:
     tokens: list[list[str]] = []
     for chunk_id, text, meta in store.iter_chunks():
         ids.append(chunk_id)
-        tokens.append(analyze(f"{meta.get('title', '')}\n{text}"))
+        tokens.append(analyze(contextual_text(str(meta.get("title", "")), meta.get("date_text"), text)))
     target = index_dir(home, prefix)
     staging = target.with_name(target.name + ".tmp")
     shutil.rmtree(staging, ignore_errors=True)

@@ -24,11 +24,6 @@ ANSWERABLE = [q for q in QUESTIONS if q.answerable]
 
 # Answerable questions whose listed source retrieval does not currently put in the top 5 passages.
 # These are real retrieval misses, reported to the maintainers; remove an entry once it passes.
-KNOWN_RETRIEVAL_MISSES = {
-    "q029": "retrieval tuning: the 001 sentence 'global stability ... depend on their condition' is not in the top 5",
-}
-
-
 def test_every_line_validates() -> None:
     lines = [line for line in QUESTIONS_FILE.read_text(encoding="utf-8").splitlines() if line.strip()]
     assert len(lines) == len(QUESTIONS) > 0
@@ -95,14 +90,7 @@ def test_follow_ups_have_a_history() -> None:
             assert not q.history, q.id
 
 
-def _param(q: EvalQuestion) -> object:
-    marks = []
-    if q.id in KNOWN_RETRIEVAL_MISSES:
-        marks.append(pytest.mark.xfail(reason=KNOWN_RETRIEVAL_MISSES[q.id], strict=False))
-    return pytest.param(q, id=q.id, marks=marks)
-
-
-@pytest.mark.parametrize("question", [_param(q) for q in ANSWERABLE])
+@pytest.mark.parametrize("question", [pytest.param(q, id=q.id) for q in ANSWERABLE])
 def test_retrieval_finds_a_listed_source(seed_settings: Settings, question: EvalQuestion) -> None:
     result = answer(question.question, history=question.history, settings=seed_settings)
     top = [p.source for p in result.passages[:5]]
