@@ -230,8 +230,8 @@ def score_sentences(
     scored = []
     for (passage, start, end, text, neighbours), similarity in zip(spans, similarities, strict=True):
         terms = set(analyze(text))
-        # Words the sentence leans on without repeating: the headline and its neighbours ("it", "he").
-        context_terms = set(analyze(passage.title)) | set(analyze(neighbours))
+        # Words the sentence leans on without repeating: headline, date and neighbours ("it", "he", "then").
+        context_terms = set(analyze(f"{passage.title} {passage.date or ''}")) | set(analyze(neighbours))
         own = sum(w for t, w in weights.items() if t in terms)
         borrowed = sum(w for t, w in weights.items() if t in context_terms and t not in terms)
         coverage = (own + 0.5 * borrowed) / total
@@ -298,15 +298,15 @@ def _same_word(a: str, b: str) -> bool:
 
 
 def _choose(candidates: list[Scored]) -> list[Scored]:
-    """The best sentence, then close runners-up: the sentence right next to a chosen one (answers often
-    finish in the next sentence), or one that covers question words the chosen ones left out (lists, two parts)."""
+    """The best sentence, then close runners-up: the sentence right after it (answers often finish in the next
+    sentence), or one that covers question words the chosen ones left out (lists, two-part questions)."""
     best = candidates[0]
     chosen = [best]
     covered = set(best.covered)
     for s in candidates[1:]:
         if len(chosen) == MAX_SENTENCES or s.score < best.score * _ADJACENT_RATIO:
             break
-        adjacent = any(_adjacent(s, c) for c in chosen)
+        adjacent = _follows(s, best)
         gain = sum(w for t, w in s.covered.items() if t not in covered)
         if adjacent or (gain >= _MIN_GAIN and s.score >= best.score * _FOLLOWER_RATIO):
             chosen.append(s)
@@ -314,11 +314,9 @@ def _choose(candidates: list[Scored]) -> list[Scored]:
     return chosen
 
 
-def _adjacent(a: Scored, b: Scored) -> bool:
-    if a.passage.article_id != b.passage.article_id:
-        return False
-    gap = a.start - b.end if a.start >= b.end else b.start - a.end
-    return 0 <= gap <= 3
+def _follows(a: Scored, b: Scored) -> bool:
+    """a is the sentence right after b in the same article."""
+    return a.passage.article_id == b.passage.article_id and 0 <= a.start - b.end <= 3
 
 
 def _abstain(question: str, reason: str) -> Draft:
