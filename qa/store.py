@@ -70,6 +70,12 @@ class Store:
         self.articles = self.client.get_or_create_collection(
             f"{prefix}_articles", configuration=configuration, metadata={"embed_model": embed_model}
         )
+        built_with = (self.chunks.metadata or {}).get("embed_model", embed_model)
+        if built_with != embed_model:
+            raise StoreError(
+                f"the store at {self.location} was built with the {built_with} embedding model; "
+                f"set QA_EMBED_MODEL={built_with} or use another QA_HOME for {embed_model}"
+            )
         self.embed_model = embed_model
         self._max_batch = self.client.get_max_batch_size()
 

@@ -405,3 +405,14 @@ def test_seed_001_text_matches_its_file(fresh_settings: Settings, docs: Path) ->
     assert record["source"] == SEED_001
     assert record["chunks"] == report.results[0].chunks
     assert record["text"].split("\n\n")[-1] in seed_text(SEED_001)
+
+
+def test_a_store_refuses_another_embedding_model(tmp_path: Path) -> None:
+    """Vectors of two models must never share an index: switching QA_EMBED_MODEL on a built store is refused."""
+    from qa.errors import StoreError
+    from qa.store import Store
+
+    home = tmp_path / "home"
+    Store(home, None, "articles", "minilm-int8")
+    with pytest.raises(StoreError, match="QA_EMBED_MODEL=minilm-int8"):
+        Store(home, None, "articles", "minilm")
