@@ -47,7 +47,7 @@ def ingest(
     store = store_for(settings)
     embedder = get_embedder(settings.embed_model, settings.embed_batch)
     remove_unfinished_articles(store)
-    files = list(find_article_files([Path(p) for p in paths]))
+    files = list(find_article_files([Path(p).expanduser() for p in paths]))
     results: list[FileResult] = []
 
     def report(result: FileResult) -> None:
