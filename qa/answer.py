@@ -14,7 +14,7 @@ from qa import lexical
 from qa.config import Settings, bundled_dir, get_settings
 from qa.embed import get_embedder
 from qa.errors import BadQuestionError, EmptyIndexError, QAError
-from qa.extractive import SentenceVectors, answer_extractively
+from qa.extractive import TextVectors, answer_extractively
 from qa.ingest import ingest, store_for
 from qa.retrieve import retrieve
 from qa.types import Answer
@@ -65,7 +65,7 @@ def answer(
         question,
         found.passages,
         embedder.embed([question])[0] if previous else found.query_vector,
-        _sentence_vectors(settings.embed_model),
+        _text_vectors(settings.embed_model),
         index,
         context=previous,
     )
@@ -132,5 +132,5 @@ def _index_seeds_or_fail(settings: Settings) -> None:
 
 
 @cache
-def _sentence_vectors(model: str) -> SentenceVectors:
-    return SentenceVectors(get_embedder(model))
+def _text_vectors(model: str) -> TextVectors:
+    return TextVectors(get_embedder(model))

@@ -15,7 +15,7 @@ import numpy as np
 
 from qa.chunk import split_sentences
 from qa.embed import Embedder
-from qa.lexical import LexicalIndex, analyze
+from qa.lexical import LexicalIndex, analyze, stopwords
 from qa.prompts import render
 from qa.types import Citation, Passage
 
@@ -75,6 +75,13 @@ _PROSPECTIVE = re.compile(
     re.IGNORECASE,
 )
 _YES_NO = re.compile(r"^\s*(?:did|does|do|is|was|were|are|has|have|had|can|could|will|would)\b", re.IGNORECASE)
+_WORD = re.compile(r"[a-z][a-z'’-]+")
+# Below this cosine to every word of the passages, a word the corpus never uses is about something else.
+_UNRELATED = 0.34
+# Words about the articles themselves, not about the news: never a sign the question is off the topic.
+_TEXT_WORDS = frozenset(
+    ["preview", "previews", "article", "articles", "report", "reports", "reported", "story", "stories", "piece", "text", "statement", "statements", "commentary", "describe", "described", "describes", "characterise", "characterize", "characterised", "characterized", "compare", "compared", "comparison", "mention", "mentioned", "mentions", "highlight", "highlighted", "list", "listed", "name", "named", "cite", "cited", "quote", "quoted", "according", "accord", "say", "said", "says", "tell", "told", "note", "noted", "claim", "claimed", "call", "called", "refer", "referred", "dateline", "headline", "write", "wrote", "written", "cover", "covered", "covers", "outline", "outlined", "summary", "summarise", "summarize", "mean", "meant", "earlier", "later", "latter", "former", "respectively", "coverage"]
+)
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _SENTENCE_END = re.compile(r"[.!?…][\"'”»’)]*$")
 _ENTITY = re.compile(r"\b(?:[A-Z][\w'’.-]*[\w]|\d[\d,.]*\d|\d)")
@@ -104,32 +111,33 @@ class Draft:
     reason: str = ""
 
 
-class SentenceVectors:
-    """Sentence embeddings cached across questions: the same passages come back for related questions."""
+class TextVectors:
+    """Embeddings of sentences and words, cached by text across questions: related questions bring back the
+    same passages, so after the first few answers almost nothing is embedded at question time."""
 
-    def __init__(self, embedder: Embedder, capacity: int = 20_000) -> None:
+    def __init__(self, embedder: Embedder, capacity: int = 50_000) -> None:
         self._embedder = embedder
-        self._cache: OrderedDict[tuple[str, int, int], np.ndarray] = OrderedDict()
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._capacity = capacity
 
-    def get(self, keys: list[tuple[str, int, int]], texts: list[str]) -> np.ndarray:
-        todo = [i for i, k in enumerate(keys) if k not in self._cache]
+    def get(self, texts: list[str]) -> np.ndarray:
+        todo = list(dict.fromkeys(t for t in texts if t not in self._cache))
         if todo:
-            vectors = self._embedder.embed([texts[i] for i in todo])
-            for i, vector in zip(todo, vectors, strict=True):
-                self._cache[keys[i]] = vector
-        for key in keys:
-            self._cache.move_to_end(key)
+            for text, vector in zip(todo, self._embedder.embed(todo), strict=True):
+                self._cache[text] = vector
+        for text in texts:
+            self._cache.move_to_end(text)
+        vectors = np.stack([self._cache[t] for t in texts]) if texts else np.zeros((0, 1), dtype=np.float32)
         while len(self._cache) > self._capacity:
             self._cache.popitem(last=False)
-        return np.stack([self._cache[k] for k in keys]) if keys else np.zeros((0, 1), dtype=np.float32)
+        return vectors
 
 
 def answer_extractively(
     question: str,
     passages: list[Passage],
     query_vector: np.ndarray,
-    sentence_vectors: SentenceVectors,
+    text_vectors: TextVectors,
     index: LexicalIndex,
     context: str = "",
 ) -> Draft:
@@ -143,7 +151,10 @@ def answer_extractively(
     missing = missing_entities(question, index)
     if missing:
         return _abstain(question, f"they never mention {', '.join(missing)}")
-    candidates = score_sentences(question, passages, query_vector, sentence_vectors, index, context)
+    unrelated = unrelated_words(question, passages, index, text_vectors)
+    if unrelated:
+        return _abstain(question, f"they say nothing about {', '.join(unrelated)}")
+    candidates = score_sentences(question, passages, query_vector, text_vectors, index, context)
     wanted = asked_type(question)
     if wanted is not None:
         candidates = [c for c in candidates if c.has_type] or []
@@ -192,7 +203,7 @@ def score_sentences(
     question: str,
     passages: list[Passage],
     query_vector: np.ndarray,
-    sentence_vectors: SentenceVectors,
+    text_vectors: TextVectors,
     index: LexicalIndex,
     context: str = "",
 ) -> list[Scored]:
@@ -223,7 +234,7 @@ def score_sentences(
                 spans.append((passage, start, end, text, neighbours))
     if not spans:
         return []
-    vectors = sentence_vectors.get([(p.article_id, s, e) for p, s, e, _, _ in spans], [t for _, _, _, t, _ in spans])
+    vectors = text_vectors.get([t for _, _, _, t, _ in spans])
     similarities = vectors @ query_vector
     question_numbers = set(_count_tokens(question))
     rank = {p.chunk_id: i for i, p in enumerate(passages)}
@@ -282,6 +293,30 @@ def missing_entities(question: str, index: LexicalIndex) -> list[str]:
     """Names and numbers in the question that the corpus never uses, even as another form of the word."""
     entities = _question_entities(question)
     return [e for e in entities if (stems := analyze(e)) and not all(index.knows(stem) for stem in stems)]
+
+
+def unrelated_words(question: str, passages: list[Passage], index: LexicalIndex, text_vectors: TextVectors) -> list[str]:
+    """Question words the corpus never uses and nothing in the retrieved passages comes near in meaning
+    ("breakfast", "weather"): the question is about something the articles don't cover.
+
+    Only words unknown to the whole corpus are checked, so paraphrases of words it uses never count; words
+    about the text itself ("preview", "article") are left out; the bar is low, for clear cases only.
+    """
+    unknown = [
+        w for w in dict.fromkeys(_WORD.findall(question.lower()))
+        if w not in stopwords() and w not in _QUESTION_WORDS and w not in _TEXT_WORDS and len(w) > 2
+        and (stems := analyze(w)) and not any(index.knows(stem) for stem in stems)
+    ]
+    if not unknown:
+        return []
+    vocabulary = sorted({
+        w for p in passages for w in _WORD.findall(f"{p.title} {p.text}".lower())
+        if w not in stopwords() and len(w) > 2
+    })
+    if not vocabulary:
+        return unknown
+    nearest = (text_vectors.get(unknown) @ text_vectors.get(vocabulary).T).max(axis=1)
+    return [w for w, similarity in zip(unknown, nearest, strict=True) if similarity < _UNRELATED]
 
 
 def _count_tokens(text: str) -> list[str]:

@@ -227,3 +227,44 @@ def test_auto_seed_from_the_environment(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.setenv("QA_AUTO_SEED", "false")
     with pytest.raises(EmptyIndexError):
         answer(KERRY_JULY)
+
+
+# Each abstention rule, on real questions about the seeds: one the articles can't answer, beside a close one they can.
+ABSTENTION_PAIRS = [
+    pytest.param(  # a count the articles never give, beside one they do
+        "How many cruise missiles did the US fire at the Shayrat airbase?",
+        "How many working groups made up the joint presidential commission that Washington froze?",
+        r"\b21\b",
+        id="count",
+    ),
+    pytest.param(  # two people the articles never put together, beside two they do
+        "Did Tillerson meet President Putin during his April visit to Moscow?",
+        "Did Kerry meet President Putin on his visits to Russia?",
+        r"Putin",
+        id="yes-no",
+    ),
+    pytest.param(  # a subject the articles never touch, beside a paraphrase of one they do
+        "What did Lavrov eat for breakfast in Sochi?",
+        "What did Lavrov and Kerry plan to do in Sochi?",
+        r"talks in Sochi",
+        id="unrelated-word",
+    ),
+    pytest.param(  # a name the corpus never uses, beside one it does
+        "What did Rex Tillerson say about Venezuela?",
+        "When will the next round of international consultations on Afghanistan be held in Moscow?",
+        r"April 14",
+        id="unknown-name",
+    ),
+]
+
+
+@pytest.mark.parametrize(("unanswerable", "answerable", "fact"), ABSTENTION_PAIRS)
+def test_abstention_rules_on_both_sides(
+    seed_settings: Settings, seed_store: Store, unanswerable: str, answerable: str, fact: str
+) -> None:
+    refused = answer(unanswerable, settings=seed_settings)
+    assert refused.abstained and refused.citations == [], refused.text
+    answered = answer(answerable, settings=seed_settings)
+    assert not answered.abstained, answered.text
+    assert re.search(fact, answered.text), answered.text
+    assert_well_cited(answered, seed_store)
