@@ -74,6 +74,11 @@ _PROSPECTIVE = re.compile(
     r"\b(?:will|would|shall|expects?|expected|hopes?|hoped|plans?|planned|forthcoming|upcoming|next|to be held)\b",
     re.IGNORECASE,
 )
+_TWO_SIDED = re.compile(
+    r"\b(?:compare[sd]?|comparison|differ(?:ed|ent|ence)?|change[sd]?|both|versus|vs\.?|earlier|later|"
+    r"more|fewer|less|than|whereas|while|and how|and what|and which|and when|and who)\b",
+    re.IGNORECASE,
+)
 _YES_NO = re.compile(r"^\s*(?:did|does|do|is|was|were|are|has|have|had|can|could|will|would)\b", re.IGNORECASE)
 _WORD = re.compile(r"[a-z][a-z'’-]+")
 # Below this cosine to every word of the passages, a word the corpus never uses is about something else.
@@ -170,7 +175,7 @@ def answer_extractively(
         names = [stem for e in _question_entities(question) for stem in analyze(e)]
         if not all(n in candidates[0].context_terms for n in names):
             return _abstain(question, "no passage mentions " + " and ".join(_question_entities(question)) + " together")
-    chosen = _choose(candidates)
+    chosen = _choose(candidates, two_sided=bool(_TWO_SIDED.search(question)))
     citations = [
         Citation(
             n=i,
@@ -332,20 +337,24 @@ def _same_word(a: str, b: str) -> bool:
     return len(short) >= 4 and long.startswith(short) and len(long) - len(short) <= 3
 
 
-def _choose(candidates: list[Scored]) -> list[Scored]:
+def _choose(candidates: list[Scored], two_sided: bool = False) -> list[Scored]:
     """The best sentence, then close runners-up: the sentence right after it (answers often finish in the next
-    sentence), or one that covers question words the chosen ones left out (lists, two-part questions)."""
+    sentence), one that covers question words the chosen ones left out (lists, two-part questions), and for a
+    question that compares, the best sentence from another article."""
     best = candidates[0]
     chosen = [best]
     covered = set(best.covered)
+    articles = {best.passage.article_id}
     for s in candidates[1:]:
         if len(chosen) == MAX_SENTENCES or s.score < best.score * _ADJACENT_RATIO:
             break
         adjacent = _follows(s, best)
         gain = sum(w for t, w in s.covered.items() if t not in covered)
-        if adjacent or (gain >= _MIN_GAIN and s.score >= best.score * _FOLLOWER_RATIO):
+        other_side = two_sided and s.passage.article_id not in articles
+        if adjacent or other_side or (gain >= _MIN_GAIN and s.score >= best.score * _FOLLOWER_RATIO):
             chosen.append(s)
             covered |= set(s.covered)
+            articles.add(s.passage.article_id)
     return chosen
 
 
