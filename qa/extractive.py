@@ -29,6 +29,7 @@ _ADJACENT_RATIO = 0.6
 _COVERAGE_WEIGHT = 0.5
 _CONTEXT_WEIGHT = 0.25  # words of the previous exchange only steer a follow-up towards its subject
 _PASSAGE_PRIOR = 0.2
+_HEADING_PENALTY = 0.15
 
 _DATE_WORDS = (
     r"january|february|march|april|may|june|july|august|september|october|november|december"
@@ -46,7 +47,9 @@ _HAS_ORDINAL = re.compile(rf"\b(?:{_ORDINALS})\b", re.IGNORECASE)
 _MONTH_NAMES = r"january|february|march|april|may|june|july|august|september|october|november|december"
 _COUNT = re.compile(r"\b(?!(?:19|20)\d\d\b)\d+(?:[.,]\d+)*\b")
 _AFTER_MONTH = re.compile(rf"(?:{_MONTH_NAMES})\.?\s*$", re.IGNORECASE)
-_ASKS_DATE = re.compile(r"^\s*when\b|\b(?:what|which)\s+(?:date|dates|day|days|month|year)\b", re.IGNORECASE)
+_ASKS_DATE = re.compile(
+    r"^\s*when\b|\b(?:what|which)\s+(?:date|dates|day|days|month|year)\b|\bdates?\s*\??\s*$", re.IGNORECASE
+)
 _ASKS_NUMBER = re.compile(
     r"\bhow\s+(?:many|much|often|long)\b|\b(?:what|which)\s+(?:number|percentage|share|amount|figure)\b",
     re.IGNORECASE,
@@ -233,7 +236,7 @@ def score_sentences(
         texts = [passage.text[a - passage.start : b - passage.start] for a, b in sentences]
         for i, ((start, end), text) in enumerate(zip(sentences, texts, strict=True)):
             key = (passage.article_id, start)
-            if key not in seen and not is_heading(text):
+            if key not in seen:
                 seen.add(key)
                 neighbours = " ".join(texts[max(i - 1, 0) : i] + texts[i + 1 : i + 2])
                 spans.append((passage, start, end, text, neighbours))
@@ -253,6 +256,8 @@ def score_sentences(
         coverage = (own + 0.5 * borrowed) / total
         score = (1 - _COVERAGE_WEIGHT) * float(similarity) + _COVERAGE_WEIGHT * coverage
         score += _PASSAGE_PRIOR * (1 - rank[passage.chunk_id] / len(passages))  # fused scores are flat; ranks are not
+        if is_heading(text):  # headlines restate the topic; they answer only when nothing else does
+            score -= _HEADING_PENALTY
         if wants_date:
             has_type = bool(_HAS_DATE.search(text))
         elif wants_duration:
