@@ -74,7 +74,8 @@ _OUTCOME = re.compile(
 )
 _PAST = re.compile(r"\b(?:did|was|were|had)\b", re.IGNORECASE)
 _PROSPECTIVE = re.compile(
-    r"\b(?:will|would|shall|expects?|expected|hopes?|hoped|plans?|planned|forthcoming|upcoming|next|to be held)\b",
+    r"\b(?:will|would|shall|must|should|ought|needs? to|expects?|expected|hopes?|hoped|plans?|planned|forthcoming|"
+    r"upcoming|next|to be held)\b",
     re.IGNORECASE,
 )
 _TWO_SIDED = re.compile(
@@ -170,7 +171,13 @@ def answer_extractively(
         if not candidates:
             return _abstain(question, f"no retrieved passage gives a {wanted}")
     if asks_what_happened(question):
-        candidates = [c for c in candidates if not _PROSPECTIVE.search(c.text)]
+        # A preview ("will hold talks") can't say what happened, and a sentence that never uses the outcome the
+        # question names ("agreements", "decided") doesn't report it.
+        outcome = {stem for word in _OUTCOME.findall(question) for stem in analyze(word)}
+        candidates = [
+            c for c in candidates
+            if not _PROSPECTIVE.search(c.text) and any(_same_word(o, t) for o in outcome for t in analyze(c.text))
+        ]
         if not candidates:
             return _abstain(question, "they only say what was expected to happen, not what happened")
     if not candidates or candidates[0].score < SUPPORT_THRESHOLD:
