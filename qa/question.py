@@ -1,0 +1,200 @@
+"""What a question asks for, read off its words: a date, a count or a duration; the names it uses; an outcome;
+a comparison; a yes/no. And whether a sentence holds the kind of thing asked.
+
+The extractive answerer ranks and abstains with these; nothing here looks at the index except through the
+word statistics handed in.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+from qa.lexical import LexicalIndex, analyze
+
+AskedType = Literal["date", "number", "duration"]
+
+_MONTHS = r"january|february|march|april|may|june|july|august|september|october|november|december"
+_HAS_DATE = re.compile(
+    rf"\b(?:{_MONTHS}|jan\.|feb\.|aug\.|sept?\.|oct\.|nov\.|dec\.|monday|tuesday|wednesday|thursday|friday"
+    r"|saturday|sunday|today|tomorrow|yesterday|(?:19|20)\d\d)\b",
+    re.IGNORECASE,
+)
+_NUMBER_WORDS = (
+    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand"
+    r"|million|billion|dozens?|once|twice|half|quarter"
+)
+_HAS_NUMBER_WORD = re.compile(rf"\b(?:{_NUMBER_WORDS})\b", re.IGNORECASE)
+_HAS_ORDINAL = re.compile(
+    r"\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d+(?:st|nd|rd|th))\b", re.IGNORECASE
+)
+_COUNT = re.compile(r"\b(?!(?:19|20)\d\d\b)\d+(?:[.,]\d+)*\b")
+_AFTER_MONTH = re.compile(rf"(?:{_MONTHS})\.?\s*$", re.IGNORECASE)
+_DURATION = re.compile(
+    rf"\b(?:\d+|{_NUMBER_WORDS}|several|a few|few)[\s-]+(?:days?|weeks?|months?|years?|hours?|minutes?|decades?)\b",
+    re.IGNORECASE,
+)
+
+_ASKS_DATE = re.compile(
+    r"^\s*when\b|\b(?:what|which)\s+(?:date|dates|day|days|month|year)\b|\bdates?\s*\??\s*$", re.IGNORECASE
+)
+_ASKS_NUMBER = re.compile(
+    r"\bhow\s+(?:many|much|often|long)\b|\b(?:what|which)\s+(?:number|percentage|share|amount|figure)\b",
+    re.IGNORECASE,
+)
+_ASKS_DURATION = re.compile(r"\bhow\s+long\b", re.IGNORECASE)
+# The counted thing: "how many [Russian troops] were ..." (up to three words before a verb or preposition).
+_HOW_MANY = re.compile(
+    r"\bhow\s+many\s+((?:(?!(?:did|do|does|were|was|are|is|have|has|had|will|would|could|can|in|of|on|at|for|to|"
+    r"that|which|who|made|make)\b)[\w'’-]+\s*){1,3})",
+    re.IGNORECASE,
+)
+_OUTCOME = re.compile(
+    r"\b(?:agree(?:d|ment|ments)?|decided?|decisions?|outcome|results?|reached|signed|concluded|achieved|happened)\b",
+    re.IGNORECASE,
+)
+_PAST = re.compile(r"\b(?:did|was|were|had)\b", re.IGNORECASE)
+PROSPECTIVE = re.compile(
+    r"\b(?:will|would|shall|must|should|ought|needs? to|expects?|expected|hopes?|hoped|plans?|planned|forthcoming|"
+    r"upcoming|next|to be held)\b",
+    re.IGNORECASE,
+)
+_TWO_SIDED = re.compile(
+    r"\b(?:compare[sd]?|comparison|differ(?:ed|ent|ence)?|change[sd]?|both|versus|vs\.?|earlier|later|"
+    r"more|fewer|less|than|whereas|while|and how|and what|and which|and when|and who)\b",
+    re.IGNORECASE,
+)
+_YES_NO = re.compile(r"^\s*(?:did|does|do|is|was|were|are|has|have|had|can|could|will|would)\b", re.IGNORECASE)
+_ENTITY = re.compile(r"\b(?:[A-Z][\w'’.-]*[\w]|\d[\d,.]*\d|\d)")
+_YEAR = re.compile(r"(?:19|20)\d\d")
+_WORD = re.compile(r"[a-z][a-z'’-]+")
+
+QUESTION_WORDS = frozenset(
+    """what which who whom whose when where why how did does do is are was were has have had can could will would
+    should according the a an in on at of to for and or""".split()
+)
+# Words about the articles themselves, not about the news: never a sign the question is off the topic.
+TEXT_WORDS = frozenset(
+    """preview previews article articles report reports reported story stories piece text statement statements
+    commentary describe described describes characterise characterize characterised characterized compare compared
+    comparison mention mentioned mentions highlight highlighted list listed name named cite cited quote quoted
+    according accord say said says tell told note noted claim claimed call called refer referred dateline headline
+    write wrote written cover covered covers outline outlined summary summarise summarize mean meant earlier later
+    latter former respectively coverage""".split()
+)
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question, analysed once: what kind of answer it wants and which of its words carry meaning."""
+
+    text: str
+    asks: AskedType | None
+    counted: frozenset[str] = field(default_factory=frozenset)  # head stem of "how many <thing>"
+    numbers: frozenset[str] = field(default_factory=frozenset)  # counts the question itself states
+    outcome: frozenset[str] = field(default_factory=frozenset)  # stems of "agreed", "decided", ... if it asks what happened
+    entities: tuple[str, ...] = ()
+    compares: bool = False
+    yes_no: bool = False
+
+    @property
+    def asks_what_happened(self) -> bool:
+        return bool(self.outcome)
+
+
+def analyse(question: str, index: LexicalIndex) -> Question:
+    how_many = _HOW_MANY.search(question)
+    counted_words = analyze(how_many.group(1)) if how_many else []
+    asks_outcome = _OUTCOME.search(question) and _PAST.search(question) and not PROSPECTIVE.search(question)
+    return Question(
+        text=question,
+        asks=_asked_type(question),
+        # The head of "Russian diplomats" is its rarest word, not the nationality.
+        counted=frozenset({max(counted_words, key=index.idf)} if counted_words else ()),
+        numbers=frozenset(count_tokens(question)),
+        outcome=frozenset(s for w in _OUTCOME.findall(question) for s in analyze(w)) if asks_outcome else frozenset(),
+        entities=tuple(question_entities(question)),
+        compares=bool(_TWO_SIDED.search(question)),
+        yes_no=bool(_YES_NO.match(question)),
+    )
+
+
+def _asked_type(question: str) -> AskedType | None:
+    if _ASKS_DATE.search(question):
+        return "date"
+    if _ASKS_DURATION.search(question):
+        return "duration"
+    if _ASKS_NUMBER.search(question):
+        return "number"
+    return None
+
+
+def holds_asked_type(question: Question, text: str, terms: set[str]) -> bool:
+    """Whether a sentence (with the stems around it) holds the date, duration or count the question asks for."""
+    if question.asks == "date":
+        return bool(_HAS_DATE.search(text))
+    if question.asks == "duration":
+        return bool(_DURATION.search(text))
+    if question.asks == "number":
+        has_number = bool(
+            set(count_tokens(text)) - question.numbers
+            or _HAS_NUMBER_WORD.search(text)
+            or (not question.counted and _HAS_ORDINAL.search(text))  # "which visit was it?" -> "the fourth"
+        )
+        # "How many troops ...": the number must count something the question names.
+        return has_number and (not question.counted or bool(question.counted & terms))
+    return True
+
+
+def reports_outcome(question: Question, text: str) -> bool:
+    """A sentence that is no preview and names the outcome asked about ("agreed", "decision")."""
+    return not PROSPECTIVE.search(text) and any(
+        same_word(o, t) for o in question.outcome for t in analyze(text)
+    )
+
+
+def question_entities(question: str) -> list[str]:
+    """Names and numbers in the question; years are how people place an event ("the July 2016 visit"), and the
+    first word is capitalised anyway."""
+    words = question.split()
+    body = " ".join(words[1:]) if words else ""
+    entities = [m.group().strip(".,") for m in _ENTITY.finditer(body)]
+    return [e for e in entities if e.lower() not in QUESTION_WORDS and not _YEAR.fullmatch(e)]
+
+
+def missing_entities(question: Question, index: LexicalIndex) -> list[str]:
+    """Names and numbers in the question that the corpus never uses, even as another form of the word."""
+    return [e for e in question.entities if (stems := analyze(e)) and not all(index.knows(s) for s in stems)]
+
+
+def words_unknown_to(question: str, index: LexicalIndex) -> list[str]:
+    """Content words of the question that the corpus never uses, in any form: candidates for an off-topic ask."""
+    from qa.lexical import stopwords
+
+    return [
+        w for w in dict.fromkeys(_WORD.findall(question.lower()))
+        if w not in stopwords() and w not in QUESTION_WORDS and w not in TEXT_WORDS and len(w) > 2
+        and (stems := analyze(w)) and not any(index.knows(stem) for stem in stems)
+    ]
+
+
+def content_words(text: str) -> list[str]:
+    from qa.lexical import stopwords
+
+    return [w for w in _WORD.findall(text.lower()) if w not in stopwords() and len(w) > 2]
+
+
+def count_tokens(text: str) -> list[str]:
+    """Numbers that can answer "how many": not years, not the day in "April 4"."""
+    return [
+        m.group() for m in _COUNT.finditer(text) if not _AFTER_MONTH.search(text[max(0, m.start() - 12) : m.start()])
+    ]
+
+
+def same_word(a: str, b: str) -> bool:
+    """Stems of one word family: Russia/Russian, Syria/Syrian, America/American."""
+    if a == b:
+        return True
+    short, long = (a, b) if len(a) <= len(b) else (b, a)
+    return len(short) >= 4 and long.startswith(short) and len(long) - len(short) <= 3
