@@ -64,6 +64,10 @@ def ingest(
     except QAError as exc:
         _fail(exc)
         return
+    except KeyboardInterrupt:
+        # Finished articles are kept; a half-written one is cleared and redone by the next run.
+        typer.echo("qa: interrupted; the articles indexed so far are kept — run the same command to continue", err=True)
+        raise typer.Exit(130) from None
     if as_json:
         typer.echo(report.model_dump_json(indent=2))
     else:
