@@ -90,9 +90,17 @@ def ask(
 ) -> None:
     """Answer a question from the indexed articles, with numbered sources."""
     from qa.answer import answer
+    from qa.config import bundled_dir
+    from qa.ingest import ingest as run_ingest
+    from qa.ingest import store_for
 
+    settings = get_settings()
     try:
-        result = answer(question, top_k=top_k, llm=llm)
+        if settings.auto_seed and store_for(settings).count_chunks() == 0:
+            typer.echo(f"qa: nothing is indexed in {settings.chroma_url or settings.resolved_home()} yet; "
+                       "indexing the bundled seed articles first", err=True)
+            run_ingest([bundled_dir("seeds")], settings=settings, progress=sys.stderr.isatty())
+        result = answer(question, top_k=top_k, llm=llm, settings=settings)
     except QAError as exc:
         _fail(exc)
         return
