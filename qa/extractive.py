@@ -32,7 +32,7 @@ from qa.types import Citation, Passage
 MAX_SENTENCES = 3
 # Calibrated on evals/questions.jsonl (see README "Evaluation"); a sentence below this is not an answer.
 SUPPORT_THRESHOLD = 0.40
-_FOLLOWER_RATIO = 0.75
+_FOLLOWER_RATIO = 0.8
 _MIN_GAIN = 0.1
 _ADJACENT_RATIO = 0.6
 # Sentence score = (1 - w) * embedding similarity + w * IDF-weighted word coverage + prior * passage rank score.
