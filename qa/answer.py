@@ -8,13 +8,14 @@ from __future__ import annotations
 import re
 import time
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from qa import lexical
 from qa.config import Settings, bundled_dir, get_settings
-from qa.embed import get_embedder
+from qa.embed import VectorCache, get_embedder
 from qa.errors import BadQuestionError, EmptyIndexError, QAError
-from qa.extractive import TextVectors, answer_extractively
+from qa.extractive import answer_extractively
 from qa.ingest import ingest, store_for
 from qa.retrieve import retrieve
 from qa.types import Answer
@@ -65,7 +66,7 @@ def answer(
         question,
         found.passages,
         embedder.embed([question])[0] if previous else found.query_vector,
-        _text_vectors(settings.embed_model),
+        _text_vectors(settings.embed_model, settings.resolved_home()),
         index,
         context=previous,
     )
@@ -132,5 +133,5 @@ def _index_seeds_or_fail(settings: Settings) -> None:
 
 
 @cache
-def _text_vectors(model: str) -> TextVectors:
-    return TextVectors(get_embedder(model))
+def _text_vectors(model: str, home: Path) -> VectorCache:
+    return VectorCache(get_embedder(model), home / "vectors.sqlite")

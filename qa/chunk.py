@@ -70,6 +70,7 @@ def split_into_chunks(article: Article, chunk_tokens: int, overlap: int) -> list
                 text=text[start:end],
                 start=start,
                 end=end,
+                sentences=tuple(split_sentences(text[start:end], offset=start)),
             )
         )
     return chunks

@@ -5,6 +5,7 @@ Defaults work offline with no API key; only the edges (CLI, UI, answer()) read t
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from functools import cache
 from pathlib import Path
@@ -76,8 +77,11 @@ def configure_offline() -> None:
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-    import llama_index.core
-
-    static = Path(llama_index.core.__file__).parent / "_static"
+    # Found without importing llama_index.core, which takes seconds; answering never needs it.
+    spec = importlib.util.find_spec("llama_index.core")
+    locations = list(spec.submodule_search_locations or []) if spec else []
+    if not locations:
+        return
+    static = Path(locations[0]) / "_static"
     os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(static / "tiktoken_cache"))
     os.environ.setdefault("NLTK_DATA", str(static / "nltk_cache"))

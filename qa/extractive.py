@@ -9,13 +9,12 @@ is supported well enough.
 from __future__ import annotations
 
 import re
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
 
 from qa.chunk import split_sentences
-from qa.embed import Embedder
+from qa.embed import VectorCache
 from qa.lexical import LexicalIndex, analyze
 from qa.prompts import render
 from qa.question import (
@@ -70,33 +69,11 @@ class Draft:
     reason: str = ""
 
 
-class TextVectors:
-    """Embeddings of sentences and words, cached by text across questions: related questions bring back the
-    same passages, so after the first few answers almost nothing is embedded at question time."""
-
-    def __init__(self, embedder: Embedder, capacity: int = 50_000) -> None:
-        self._embedder = embedder
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._capacity = capacity
-
-    def get(self, texts: list[str]) -> np.ndarray:
-        todo = list(dict.fromkeys(t for t in texts if t not in self._cache))
-        if todo:
-            for text, vector in zip(todo, self._embedder.embed(todo), strict=True):
-                self._cache[text] = vector
-        for text in texts:
-            self._cache.move_to_end(text)
-        vectors = np.stack([self._cache[t] for t in texts]) if texts else np.zeros((0, 1), dtype=np.float32)
-        while len(self._cache) > self._capacity:
-            self._cache.popitem(last=False)
-        return vectors
-
-
 def answer_extractively(
     question: str,
     passages: list[Passage],
     query_vector: np.ndarray,
-    text_vectors: TextVectors,
+    text_vectors: VectorCache,
     index: LexicalIndex,
     context: str = "",
 ) -> Draft:
@@ -155,7 +132,7 @@ def score_sentences(
     asked: Question,
     passages: list[Passage],
     query_vector: np.ndarray,
-    text_vectors: TextVectors,
+    text_vectors: VectorCache,
     index: LexicalIndex,
     context: str = "",
 ) -> list[Scored]:
@@ -169,7 +146,7 @@ def score_sentences(
     spans: list[tuple[Passage, int, int, str, str]] = []  # passage, start, end, text, neighbouring text
     seen: set[tuple[str, int]] = set()
     for passage in passages:
-        sentences = split_sentences(passage.text, offset=passage.start)
+        sentences = list(passage.sentences) or split_sentences(passage.text, offset=passage.start)
         texts = [passage.text[a - passage.start : b - passage.start] for a, b in sentences]
         for i, ((start, end), text) in enumerate(zip(sentences, texts, strict=True)):
             key = (passage.article_id, start)
@@ -208,7 +185,7 @@ def is_heading(text: str) -> bool:
     return len(text.split()) < 25 and not _SENTENCE_END.search(text)
 
 
-def unrelated_words(question: str, passages: list[Passage], index: LexicalIndex, text_vectors: TextVectors) -> list[str]:
+def unrelated_words(question: str, passages: list[Passage], index: LexicalIndex, text_vectors: VectorCache) -> list[str]:
     """Question words the corpus never uses and nothing in the retrieved passages comes near in meaning
     ("breakfast", "weather"): the question is about something the articles don't cover.
 

@@ -105,7 +105,15 @@ def _passage(
         lexical_score=lexical_by_id.get(chunk_id),
         date=meta.get("date_text") or meta.get("date"),  # type: ignore[arg-type]
         outlet=meta.get("outlet"),  # type: ignore[arg-type]
+        sentences=_spans(meta.get("sentences")),
     )
+
+
+def _spans(encoded: object) -> tuple[tuple[int, int], ...]:
+    """"0-45,46-120" back to ((0, 45), (46, 120)); an index built before spans were stored gives ()."""
+    if not isinstance(encoded, str) or not encoded:
+        return ()
+    return tuple((int(a), int(b)) for a, b in (span.split("-") for span in encoded.split(",")))
 
 
 def _shingles(text: str) -> set[str]:

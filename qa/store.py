@@ -214,6 +214,7 @@ def _chunk_metadata(article: Article, chunk: Chunk) -> dict[str, Any]:
             "date": article.date.isoformat() if article.date else None,
             "date_text": article.date_text,
             "outlet": article.outlet,
+            "sentences": ",".join(f"{a}-{b}" for a, b in chunk.sentences) or None,
         }
     )
 

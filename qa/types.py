@@ -40,6 +40,9 @@ class Chunk(_Frozen):
     text: str
     start: int
     end: int
+    sentences: tuple[tuple[int, int], ...] = Field(
+        default=(), description="Sentence spans (article offsets), found once at ingest so answering needs no parser."
+    )
 
 
 class Passage(_Frozen):
@@ -57,6 +60,7 @@ class Passage(_Frozen):
     lexical_score: float | None = Field(default=None, description="BM25 score, if retrieved lexically.")
     date: str | None = None
     outlet: str | None = None
+    sentences: tuple[tuple[int, int], ...] = Field(default=(), description="Sentence spans, article offsets.")
 
 
 class Citation(_Frozen):

@@ -203,3 +203,19 @@ def test_lexical_only_hits_are_fetched_from_the_store() -> None:
     assert by_id["c9"].lexical_score == 7.5 and by_id["c9"].dense_score is None
     assert by_id["c1"].dense_score == pytest.approx(0.9) and by_id["c1"].lexical_score is None
     assert (by_id["c9"].start, by_id["c9"].end, by_id["c9"].source) == (5, 5 + len(OTHER), "c.txt")
+
+
+def test_passages_carry_their_sentences(seed_settings: Settings, seed_store: Store) -> None:
+    """Sentence spans found at ingest come back with each passage, so answering needs no sentence parser."""
+    from qa.answer import answer
+
+    result = answer("Which Syrian airbase did the US strike with missiles?", settings=seed_settings)
+    for passage in result.passages:
+        assert passage.sentences, passage.chunk_id
+        record = seed_store.article_by_id(passage.article_id, with_text=True)
+        assert record is not None
+        for start, end in passage.sentences:
+            assert passage.start <= start < end <= passage.end
+            assert record["text"][start:end].strip()
+    quote = result.citations[0]
+    assert any((quote.start, quote.end) == span for p in result.passages for span in p.sentences)
