@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import numpy as np
-
 from qa.chunk import contextual_text
 from qa.store import Store
 
@@ -160,7 +158,3 @@ def _read(target: Path) -> LexicalIndex:
     doc_freq = json.loads((target / "doc_freq.json").read_text())
     retriever: object = bm25s.BM25.load(str(target), mmap=False, show_progress=False) if chunk_ids else None
     return LexicalIndex(retriever=retriever, chunk_ids=chunk_ids, doc_freq=doc_freq, version=version)
-
-
-def term_weights(index: LexicalIndex, terms: list[str]) -> np.ndarray:
-    return np.array([index.idf(t) for t in terms], dtype=np.float32)
