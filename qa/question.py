@@ -7,6 +7,7 @@ word statistics handed in.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from typing import Literal
@@ -150,8 +151,14 @@ def holds_asked_type(question: Question, text: str, terms: set[str]) -> bool:
 def reports_outcome(question: Question, text: str) -> bool:
     """A sentence that is no preview and names the outcome asked about ("agreed", "decision")."""
     return not PROSPECTIVE.search(text) and any(
-        same_word(o, t) for o in question.outcome for t in analyze(text)
+        _same_root(o, t) for o in question.outcome for t in analyze(text)
     )
+
+
+def _same_root(a: str, b: str) -> bool:
+    """agree/agreement, decide/decision: stems that share their first four letters and most of the shorter."""
+    common = len(os.path.commonprefix([a, b]))
+    return common >= 4 and common >= 0.8 * min(len(a), len(b))
 
 
 def question_entities(question: str) -> list[str]:

@@ -72,3 +72,11 @@ def test_compares_and_yes_no(index: lexical.LexicalIndex) -> None:
 def test_word_families() -> None:
     assert same_word("russia", "russian") and same_word("syria", "syrian")
     assert not same_word("us", "use") and not same_word("agre", "agreement")
+
+
+def test_an_outcome_reported_in_another_word_form_counts(index: lexical.LexicalIndex) -> None:
+    agreed = analyse("What did the ministers agree in Geneva?", index)
+    assert reports_outcome(agreed, "The talks ended with an agreement to hold a second round.")
+    decided = analyse("What was decided at the meeting?", index)
+    assert reports_outcome(decided, "The meeting ended with a decision to meet again.")
+    assert not reports_outcome(decided, "The meeting ended without result.")
