@@ -100,6 +100,7 @@ def split_sentences(text: str, offset: int = 0) -> list[tuple[int, int]]:
     """Sentence spans (start, end) within text, shifted by offset; paragraph breaks always end a sentence."""
     spans: list[tuple[int, int]] = []
     for para in re.finditer(r"[^\n]+", text):
+        first = len(spans)
         pending: int | None = None  # start of a fragment ("MOSCOW, July 11." "/TASS/.") to glue onward
         for start, end in _punkt().span_tokenize(para.group()):
             is_fragment = len(para.group()[start:end].split()) < _MIN_SENTENCE_WORDS
@@ -111,7 +112,10 @@ def split_sentences(text: str, offset: int = 0) -> list[tuple[int, int]]:
                 continue
             spans.append((offset + para.start() + start, offset + para.start() + end))
         if pending is not None:
-            spans.append((offset + para.start() + pending, offset + para.end()))
+            if len(spans) > first:  # a trailing fragment ('"...?" the commentary says.') ends the sentence before
+                spans[-1] = (spans[-1][0], offset + para.end())
+            else:
+                spans.append((offset + para.start() + pending, offset + para.end()))
     return spans
 
 

@@ -229,3 +229,12 @@ def test_repeated_sentence_at_the_end_is_still_chunked() -> None:
        st.integers(min_value=0, max_value=10_000))
 def test_sentence_spans_always_map_back(text: str, offset: int) -> None:
     assert_sentences_valid(text, offset, split_sentences(text, offset=offset))
+
+
+def test_a_trailing_attribution_stays_with_its_quote() -> None:
+    text = '"What is the further strategy on Yemen?" the commentary says.\nNext paragraph has a full sentence here.'
+    spans = split_sentences(text)
+    assert [text[a:b] for a, b in spans] == [
+        '"What is the further strategy on Yemen?" the commentary says.',
+        "Next paragraph has a full sentence here.",
+    ]

@@ -105,18 +105,31 @@ def test_deleted_index_is_rebuilt_to_match_the_store(
         assert [s for _, s in after[q]] == pytest.approx([s for _, s in before[q]])
 
 
-@pytest.mark.parametrize("meta", [{"format": 1, "chunks": 1}, {"format": 999, "chunks": None}])
+@pytest.mark.parametrize(
+    "meta",
+    [
+        {"format": lexical._FORMAT, "analyzer": "current", "chunks": 1},  # chunk count disagrees
+        {"format": 999, "analyzer": "current", "chunks": None},  # files of another shape
+        {"format": lexical._FORMAT, "analyzer": "built-with-other-stopwords", "chunks": None},  # analyser changed
+    ],
+)
 def test_index_disagreeing_with_the_store_is_rebuilt(
     seed_settings: Settings, seed_store: Store, monkeypatch: pytest.MonkeyPatch, meta: dict
 ) -> None:
     target = index_dir(seed_settings.resolved_home(), seed_settings.collection)
     if meta["chunks"] is None:
         meta["chunks"] = seed_store.count_chunks()
+    if meta["analyzer"] == "current":
+        meta["analyzer"] = lexical.analyzer_version()
     (target / "meta.json").write_text(json.dumps(meta))
     monkeypatch.setattr(lexical, "_cache", {})
     index = load(seed_settings, seed_store)
     assert index.size == seed_store.count_chunks()
-    assert json.loads((target / "meta.json").read_text()) == {"format": 1, "chunks": seed_store.count_chunks()}
+    assert json.loads((target / "meta.json").read_text()) == {
+        "format": lexical._FORMAT,
+        "analyzer": lexical.analyzer_version(),
+        "chunks": seed_store.count_chunks(),
+    }
 
 
 def test_empty_store_gives_an_empty_index(fresh_settings: Settings) -> None:
