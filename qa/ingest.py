@@ -12,6 +12,8 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+import numpy as np
+
 from qa import lexical
 from qa.chunk import contextual_text, split_into_chunks
 from qa.clean import clean_article_text
@@ -114,10 +116,11 @@ def _ingest_file(path: Path, store: Store, embedder: Embedder, settings: Setting
             same = store.article_by_id(article.id)
             if same is not None and same.get("path") == resolved:
                 return FileResult(path=shown, status="unchanged", article_id=article.id, chunks=same["chunks"])
-            lead_vector = embedder.embed([f"{article.title}\n{article.text}"])[0]
-            if same is not None:
+            lead_vector: np.ndarray | None = None
+            if same is not None:  # an exact copy needs no embedding to be recognised
                 duplicate_of: str | None = f"same text as {same['source']}"
             else:
+                lead_vector = embedder.embed([f"{article.title}\n{article.text}"])[0]
                 near = _near_duplicate_of(article, lead_vector, store, settings.near_duplicate,
                                           ignore=existing["id"] if existing else None)
                 duplicate_of = f"near-duplicate of {near}" if near is not None else None
@@ -130,6 +133,7 @@ def _ingest_file(path: Path, store: Store, embedder: Embedder, settings: Setting
             vectors = embedder.embed([contextual_text(article.title, None, c.text) for c in chunks])
             if existing is not None:
                 store.delete_article(existing["id"])
+            assert lead_vector is not None  # only exact copies skip it, and they returned above
             store.add_article(article, chunks, vectors, lead_vector)
         status: FileStatus = "updated" if existing is not None else "added"
         detail = "" if raw.encoding == "utf-8" else f"decoded as {raw.encoding}"
@@ -139,13 +143,11 @@ def _ingest_file(path: Path, store: Store, embedder: Embedder, settings: Setting
 
 
 def _near_duplicate_of(
-    article: Article, lead_vector: object, store: Store, threshold: float, ignore: str | None
+    article: Article, lead_vector: np.ndarray, store: Store, threshold: float, ignore: str | None
 ) -> str | None:
     """Name of an indexed article telling the same story: close leads, then most word 5-grams shared."""
-    import numpy as np
-
     mine = _shingles(article.text)
-    for other_id, similarity, text, meta in store.nearest_articles(np.asarray(lead_vector), _NEAR_DUPLICATE_CANDIDATES):
+    for other_id, similarity, text, meta in store.nearest_articles(lead_vector, _NEAR_DUPLICATE_CANDIDATES):
         if other_id == ignore or similarity < _NEAR_DUPLICATE_MIN_SIMILARITY:
             continue
         theirs = _shingles(text)
