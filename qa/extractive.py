@@ -23,6 +23,7 @@ from qa.question import (
     content_words,
     holds_asked_type,
     missing_entities,
+    names_a_day,
     reports_outcome,
     words_unknown_to,
 )
@@ -39,6 +40,9 @@ _COVERAGE_WEIGHT = 0.5
 _CONTEXT_WEIGHT = 0.25  # words of the previous exchange only steer a follow-up towards its subject
 _PASSAGE_PRIOR = 0.2
 _HEADING_PENALTY = 0.15
+# "When?" is better answered by "July 14-15" than by "on Tuesday"; as large as the headline penalty, so a dated
+# headline stands level with an undated sentence.
+_CALENDAR_BONUS = 0.15
 # Below this cosine to every word of the passages, a word the corpus never uses is about something else.
 # Set midway between the closest off-topic word (0.34) and the closest paraphrase (0.38) in evals/questions.jsonl.
 _UNRELATED = 0.36
@@ -172,6 +176,8 @@ def score_sentences(
         if is_heading(text):  # headlines restate the topic; they answer only when nothing else does
             score -= _HEADING_PENALTY
         has_type = holds_asked_type(asked, text, terms | context_terms)
+        if asked.asks == "date" and names_a_day(text):
+            score += _CALENDAR_BONUS
         covered = {t: w / total for t, w in weights.items() if t in terms}
         scored.append(
             Scored(passage, start, end, text, score, coverage, float(similarity), covered, terms | context_terms, has_type)

@@ -32,6 +32,7 @@ _HAS_ORDINAL = re.compile(
 )
 _COUNT = re.compile(r"\b(?!(?:19|20)\d\d\b)\d+(?:[.,]\d+)*\b")
 _AFTER_MONTH = re.compile(rf"(?:{_MONTHS})\.?\s*$", re.IGNORECASE)
+_CALENDAR_DAY = re.compile(rf"\b(?:(?:{_MONTHS})\.?\s+\d{{1,2}}\b|\d{{1,2}}\s+(?:{_MONTHS})\b)", re.IGNORECASE)
 _DURATION = re.compile(
     rf"\b(?:\d+|{_NUMBER_WORDS}|several|a few|few)[\s-]+(?:days?|weeks?|months?|years?|hours?|minutes?|decades?)\b",
     re.IGNORECASE,
@@ -146,6 +147,11 @@ def holds_asked_type(question: Question, text: str, terms: set[str]) -> bool:
         # "How many troops ...": the number must count something the question names.
         return has_number and (not question.counted or bool(question.counted & terms))
     return True
+
+
+def names_a_day(text: str) -> bool:
+    """A calendar date ("July 14-15", "15 October 2006"), which answers "when" better than "on Tuesday"."""
+    return bool(_CALENDAR_DAY.search(text))
 
 
 def reports_outcome(question: Question, text: str) -> bool:

@@ -80,3 +80,12 @@ def test_an_outcome_reported_in_another_word_form_counts(index: lexical.LexicalI
     decided = analyse("What was decided at the meeting?", index)
     assert reports_outcome(decided, "The meeting ended with a decision to meet again.")
     assert not reports_outcome(decided, "The meeting ended without result.")
+
+
+def test_a_calendar_day_is_told_from_a_weekday() -> None:
+    from qa.question import names_a_day
+
+    assert names_a_day("will pay a working visit to Moscow on July 14-15")
+    assert names_a_day("Established on 15 October 2006")
+    assert not names_a_day("will hold talks in Sochi on Tuesday")
+    assert not names_a_day("in may 2015 he arrived in Sochi")
