@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -50,9 +51,8 @@ def answer(
     if spec != "extractive":
         raise QAError(f"unknown answerer {spec!r}: only 'extractive' is available in this version (QA_LLM)")
 
+    ensure_indexed(settings)
     store = store_for(settings)
-    if store.count_chunks() == 0:
-        _index_seeds_or_fail(settings)
     index = lexical.load(store, settings.resolved_home(), settings.collection)
     embedder = get_embedder(settings.embed_model, settings.embed_batch)
     previous = last_exchange(history)
@@ -123,11 +123,22 @@ def _check_question(question: str) -> str:
     return cleaned
 
 
-def _index_seeds_or_fail(settings: Settings) -> None:
+def ensure_indexed(
+    settings: Settings, *, progress: bool = False, announce: Callable[[str], None] | None = None
+) -> None:
+    """Index the bundled seeds when the store is empty (QA_AUTO_SEED), so one command answers on a new machine.
+
+    announce gets a one-line message before the seeds are indexed. Raises EmptyIndexError when nothing is
+    indexed and auto-seeding is off (or indexed nothing).
+    """
+    if store_for(settings).count_chunks() > 0:
+        return
     where = settings.chroma_url or settings.resolved_home()
     if not settings.auto_seed:
         raise EmptyIndexError(f"no articles are indexed in {where}: run `qa ingest PATH` first")
-    ingest([bundled_dir("seeds")], settings=settings)
+    if announce is not None:
+        announce(f"nothing is indexed in {where} yet; indexing the bundled seed articles first")
+    ingest([bundled_dir("seeds")], settings=settings, progress=progress)
     if store_for(settings).count_chunks() == 0:
         raise EmptyIndexError(f"no articles are indexed in {where}: run `qa ingest PATH` first")
 

@@ -89,17 +89,11 @@ def ask(
     as_json: Annotated[bool, typer.Option("--json", help="Print the whole Answer as JSON.")] = False,
 ) -> None:
     """Answer a question from the indexed articles, with numbered sources."""
-    from qa.answer import answer
-    from qa.config import bundled_dir
-    from qa.ingest import ingest as run_ingest
-    from qa.ingest import store_for
+    from qa.answer import answer, ensure_indexed
 
     settings = get_settings()
     try:
-        if settings.auto_seed and store_for(settings).count_chunks() == 0:
-            typer.echo(f"qa: nothing is indexed in {settings.chroma_url or settings.resolved_home()} yet; "
-                       "indexing the bundled seed articles first", err=True)
-            run_ingest([bundled_dir("seeds")], settings=settings, progress=sys.stderr.isatty())
+        ensure_indexed(settings, progress=sys.stderr.isatty(), announce=lambda line: typer.echo(f"qa: {line}", err=True))
         result = answer(question, top_k=top_k, llm=llm, settings=settings)
     except QAError as exc:
         _fail(exc)

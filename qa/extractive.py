@@ -56,8 +56,6 @@ class Scored:
     end: int
     text: str
     score: float
-    coverage: float
-    similarity: float
     covered: dict[str, float]  # question words the sentence itself holds, with their share of the question
     context_terms: set[str]  # words of the sentence, its neighbours and its headline
     has_type: bool  # holds what the question asks for (a date, a number), if it asks for one
@@ -70,7 +68,6 @@ class Draft:
     text: str
     citations: list[Citation]
     abstained: bool
-    reason: str = ""
 
 
 def answer_extractively(
@@ -147,27 +144,28 @@ def score_sentences(
     weights.update({t: _CONTEXT_WEIGHT * index.idf(t) for t in c_terms})
     total = sum(weights.values()) or 1.0
 
-    spans: list[tuple[Passage, int, int, str, str]] = []  # passage, start, end, text, neighbouring text
+    # passage, start, end, text, its words, the words it leans on without repeating: headline, date and
+    # neighbouring sentences ("it", "he", "then"). Each sentence and header is analysed once.
+    spans: list[tuple[Passage, int, int, str, set[str], set[str]]] = []
     seen: set[tuple[str, int]] = set()
     for passage in passages:
         sentences = list(passage.sentences) or split_sentences(passage.text, offset=passage.start)
         texts = [passage.text[a - passage.start : b - passage.start] for a, b in sentences]
+        words = [set(analyze(t)) for t in texts]
+        header = set(analyze(f"{passage.title} {passage.date or ''}"))
         for i, ((start, end), text) in enumerate(zip(sentences, texts, strict=True)):
             key = (passage.article_id, start)
             if key not in seen:
                 seen.add(key)
-                neighbours = " ".join(texts[max(i - 1, 0) : i] + texts[i + 1 : i + 2])
-                spans.append((passage, start, end, text, neighbours))
+                neighbours = set().union(*words[max(i - 1, 0) : i], *words[i + 1 : i + 2])
+                spans.append((passage, start, end, text, words[i], header | neighbours))
     if not spans:
         return []
-    vectors = text_vectors.get([t for _, _, _, t, _ in spans])
+    vectors = text_vectors.get([span[3] for span in spans])
     similarities = vectors @ query_vector
     rank = {p.chunk_id: i for i, p in enumerate(passages)}
     scored = []
-    for (passage, start, end, text, neighbours), similarity in zip(spans, similarities, strict=True):
-        terms = set(analyze(text))
-        # Words the sentence leans on without repeating: headline, date and neighbours ("it", "he", "then").
-        context_terms = set(analyze(f"{passage.title} {passage.date or ''}")) | set(analyze(neighbours))
+    for (passage, start, end, text, terms, context_terms), similarity in zip(spans, similarities, strict=True):
         own = sum(w for t, w in weights.items() if t in terms)
         borrowed = sum(w for t, w in weights.items() if t in context_terms and t not in terms)
         coverage = (own + 0.5 * borrowed) / total
@@ -180,14 +178,14 @@ def score_sentences(
             score += _CALENDAR_BONUS
         covered = {t: w / total for t, w in weights.items() if t in terms}
         scored.append(
-            Scored(passage, start, end, text, score, coverage, float(similarity), covered, terms | context_terms, has_type)
+            Scored(passage, start, end, text, score, covered, terms | context_terms, has_type)
         )
     scored.sort(key=lambda s: -s.score)
     return scored
 
 
 def is_heading(text: str) -> bool:
-    """Headlines, standfirsts and crossheads announce a topic rather than state a fact; they never answer."""
+    """Headlines, standfirsts and crossheads announce a topic rather than state a fact."""
     return len(text.split()) < 25 and not _SENTENCE_END.search(text)
 
 
@@ -236,4 +234,4 @@ def _follows(a: Scored, b: Scored) -> bool:
 
 def _abstain(question: str, reason: str) -> Draft:
     text = render("abstain", reason=reason, question=question.strip())
-    return Draft(text=text, citations=[], abstained=True, reason=reason)
+    return Draft(text=text, citations=[], abstained=True)

@@ -120,7 +120,7 @@ def _ingest_file(path: Path, store: Store, embedder: Embedder, settings: Setting
             if same is not None:  # an exact copy needs no embedding to be recognised
                 duplicate_of: str | None = f"same text as {same['source']}"
             else:
-                lead_vector = embedder.embed([f"{article.title}\n{article.text}"])[0]
+                lead_vector = embedder.embed([contextual_text(article.title, None, article.text)])[0]
                 near = _near_duplicate_of(article, lead_vector, store, settings.near_duplicate,
                                           ignore=existing["id"] if existing else None)
                 duplicate_of = f"near-duplicate of {near}" if near is not None else None

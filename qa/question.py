@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from qa.lexical import LexicalIndex, analyze
+from qa.lexical import LexicalIndex, analyze, stopwords
 
 AskedType = Literal["date", "number", "duration"]
 
@@ -183,18 +183,15 @@ def missing_entities(question: Question, index: LexicalIndex) -> list[str]:
 
 def words_unknown_to(question: str, index: LexicalIndex) -> list[str]:
     """Content words of the question that the corpus never uses, in any form: candidates for an off-topic ask."""
-    from qa.lexical import stopwords
-
     return [
-        w for w in dict.fromkeys(_WORD.findall(question.lower()))
-        if w not in stopwords() and w not in QUESTION_WORDS and w not in TEXT_WORDS and len(w) > 2
+        w for w in dict.fromkeys(content_words(question))
+        if w not in QUESTION_WORDS and w not in TEXT_WORDS
         and (stems := analyze(w)) and not any(index.knows(stem) for stem in stems)
     ]
 
 
 def content_words(text: str) -> list[str]:
-    from qa.lexical import stopwords
-
+    """Lower-case words of three letters or more that are not stopwords, unstemmed (for embedding one by one)."""
     return [w for w in _WORD.findall(text.lower()) if w not in stopwords() and len(w) > 2]
 
 
@@ -204,10 +201,3 @@ def count_tokens(text: str) -> list[str]:
         m.group() for m in _COUNT.finditer(text) if not _AFTER_MONTH.search(text[max(0, m.start() - 12) : m.start()])
     ]
 
-
-def same_word(a: str, b: str) -> bool:
-    """Stems of one word family: Russia/Russian, Syria/Syrian, America/American."""
-    if a == b:
-        return True
-    short, long = (a, b) if len(a) <= len(b) else (b, a)
-    return len(short) >= 4 and long.startswith(short) and len(long) - len(short) <= 3

@@ -28,6 +28,10 @@ def details(report: IngestReport) -> dict[str, str]:
     return {Path(r.path).name: r.detail for r in report.results}
 
 
+def article_ids(report: IngestReport) -> dict[str, str | None]:
+    return {Path(r.path).name: r.article_id for r in report.results}
+
+
 def chunk_ids_of(settings: Settings, article_id: str) -> list[str]:
     return store_for(settings).chunks.get(where={"article_id": article_id}, include=[])["ids"]
 
@@ -93,7 +97,7 @@ def test_prune_removes_articles_whose_files_are_gone(
     gone = make_article("parks.txt", ARTICLE_PARKS)
     make_article("comet.txt", ARTICLE_COMET)
     first = ingest([docs], settings=fresh_settings)
-    gone_id = {Path(r.path).name: r.article_id for r in first.results}["parks.txt"]
+    gone_id = article_ids(first)["parks.txt"]
     gone.unlink()
 
     kept = ingest([docs], settings=fresh_settings)  # without --prune the article stays
@@ -170,7 +174,7 @@ def test_file_rewritten_as_a_copy_of_another_drops_its_old_article(
     path = make_article("a.txt", ARTICLE_PARKS)
     make_article("b.txt", ARTICLE_COMET)
     first = ingest([docs], settings=fresh_settings)
-    old_id = {Path(r.path).name: r.article_id for r in first.results}["a.txt"]
+    old_id = article_ids(first)["a.txt"]
     path.write_text(ARTICLE_COMET)  # a.txt now holds b.txt's story
     report = ingest([docs], prune=True, settings=fresh_settings)
     assert statuses(report)["a.txt"] == "duplicate"
