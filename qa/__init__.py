@@ -7,9 +7,9 @@ from qa.config import configure_offline
 
 configure_offline()
 
-from qa.answer import answer
+from qa.answer import answer, answer_stream
 from qa.errors import QAError
 from qa.ingest import ingest
 from qa.types import Answer, Citation, IngestReport, Passage
 
-__all__ = ["Answer", "Citation", "IngestReport", "Passage", "QAError", "answer", "ingest"]
+__all__ = ["Answer", "Citation", "IngestReport", "Passage", "QAError", "answer", "answer_stream", "ingest"]

@@ -5,9 +5,10 @@ Expensive things (embedding model, Chroma client, BM25 index) are loaded once pe
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -32,12 +33,14 @@ def answer(
     top_k: int | None = None,
     history: list[Any] | None = None,
     llm: str | None = None,
+    as_of: dt.date | str | None = None,
     settings: Settings | None = None,
 ) -> Answer:
     """Answer question from the indexed articles, every sentence cited [n]; or abstain, saying the articles don't.
 
     history: earlier turns as {"role": "user"|"assistant", "content": str} dicts or (user, assistant) pairs;
-    a follow-up's retrieval also uses the previous question. Raises BadQuestionError for an empty or oversized
+    a follow-up's retrieval also uses the previous question. as_of: the date the question is asked on (a date
+    or ISO string); articles published on or before it are preferred. Raises BadQuestionError for an empty or oversized
     question or top_k < 1, EmptyIndexError when nothing is indexed (and QA_AUTO_SEED is off), StoreError when
     the store cannot be opened.
     """
@@ -59,7 +62,13 @@ def answer(
     query = f"{previous}\n{question}" if previous else question
     t_setup = time.perf_counter()
     found = retrieve(
-        query, store=store, lexical_index=index, embedder=embedder, top_k=k, candidates=max(settings.candidates, k)
+        query,
+        store=store,
+        lexical_index=index,
+        embedder=embedder,
+        top_k=k,
+        candidates=max(settings.candidates, k),
+        as_of=_as_date(as_of),
     )
     t_retrieved = time.perf_counter()
     draft = answer_extractively(
@@ -88,6 +97,44 @@ def answer(
         answerer="extractive",
         standalone_question=query if previous else None,
     )
+
+
+def answer_stream(
+    question: str,
+    *,
+    top_k: int | None = None,
+    history: list[Any] | None = None,
+    llm: str | None = None,
+    as_of: dt.date | str | None = None,
+    settings: Settings | None = None,
+) -> Iterator[str | Answer]:
+    """answer(), streamed: yields text deltas as they are ready, then the finished Answer as the last item.
+
+    Joining the deltas gives Answer.text. The extractive answerer has its answer at once, so it yields it
+    sentence by sentence; an LLM answerer yields the model's tokens as they arrive.
+    """
+    result = answer(question, top_k=top_k, history=history, llm=llm, as_of=as_of, settings=settings)
+    yield from _sentence_deltas(result.text)
+    yield result
+
+
+def _sentence_deltas(text: str) -> Iterator[str]:
+    """Split text after each citation marker, so a streamed answer arrives a cited sentence at a time."""
+    start = 0
+    for match in re.finditer(r"\[\d+\]", text):
+        yield text[start : match.end()]
+        start = match.end()
+    if start < len(text):
+        yield text[start:]
+
+
+def _as_date(value: dt.date | str | None) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(value.strip()[:10])
+    except ValueError as exc:
+        raise BadQuestionError(f"as_of must be a date like 2023-01-05 (got {value!r})") from exc
 
 
 def last_exchange(history: list[Any] | None) -> str:

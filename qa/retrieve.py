@@ -5,6 +5,7 @@ Returns passages with their scores, article metadata and offsets, plus the quest
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import time
 from collections.abc import Sequence
@@ -46,7 +47,9 @@ def retrieve(
     embedder: Embedder,
     top_k: int,
     candidates: int,
+    as_of: dt.date | None = None,
 ) -> Retrieval:
+    """Hybrid search for question. as_of (the day the question is asked) is accepted for date-aware ranking."""
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     vector = embedder.embed([question])[0]

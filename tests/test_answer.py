@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from support import SEED_001, SEED_002, SEED_NAMES
 
-from qa.answer import MAX_QUESTION_CHARS, answer, last_exchange
+from qa.answer import MAX_QUESTION_CHARS, answer, answer_stream, last_exchange
 from qa.config import Settings
 from qa.errors import BadQuestionError, EmptyIndexError, QAError
 from qa.store import Store
@@ -268,3 +268,21 @@ def test_abstention_rules_on_both_sides(
     assert not answered.abstained, answered.text
     assert re.search(fact, answered.text), answered.text
     assert_well_cited(answered, seed_store)
+
+
+def test_answer_stream_ends_with_the_answer_its_deltas_spell(seed_settings: Settings, kerry: Answer) -> None:
+    items = list(answer_stream(kerry.question, settings=seed_settings))
+    *deltas, final = items
+    assert isinstance(final, Answer)
+    assert deltas and all(isinstance(d, str) for d in deltas)
+    assert "".join(deltas) == final.text == kerry.text
+
+
+@pytest.mark.parametrize("as_of", ["2016-07-20", "2016-07-20T10:00:00"])
+def test_as_of_accepts_iso_dates(seed_settings: Settings, kerry: Answer, as_of: str) -> None:
+    assert answer(kerry.question, as_of=as_of, settings=seed_settings).citations
+
+
+def test_as_of_that_is_not_a_date_raises(seed_settings: Settings) -> None:
+    with pytest.raises(BadQuestionError, match="as_of"):
+        answer("When did Kerry visit Moscow?", as_of="last week", settings=seed_settings)
