@@ -19,7 +19,7 @@ from qa.chunk import contextual_text, split_into_chunks
 from qa.clean import clean_article_text
 from qa.config import Settings, get_settings
 from qa.embed import Embedder, get_embedder
-from qa.errors import IngestError
+from qa.errors import IngestError, QAError
 from qa.load import RawDocument, find_article_files, read_article_file
 from qa.metadata import date_from_url, extract_title, find_dateline, find_outlet, parse_iso_date
 from qa.store import Store, open_store
@@ -170,6 +170,24 @@ def prune_missing(store: Store) -> list[FileResult]:
             store.delete_article(article_id)
             results.append(FileResult(path=path, status="removed", detail="file is gone", article_id=article_id))
     return results
+
+
+def remove_article(article_id: str, *, settings: Settings | None = None) -> FileResult:
+    """Take one article out of the index: its record, its chunks and their BM25 entries, as --prune does.
+
+    Returns a 'removed' result naming the article's file (the file itself is left alone); raises QAError when no
+    indexed article has that id.
+    """
+    settings = settings or get_settings()
+    store = store_for(settings)
+    with store.lock:
+        record = store.article_by_id(article_id)
+        if record is None:
+            raise QAError(f"no indexed article has the id {article_id}; it may have been removed already")
+        store.delete_article(article_id)
+        lexical.rebuild(store, settings.resolved_home(), settings.collection)
+    shown = str(record.get("path") or record.get("source") or article_id)
+    return FileResult(path=shown, status="removed", detail="removed from the index", article_id=article_id)
 
 
 def remove_unfinished_articles(store: Store) -> int:

@@ -420,3 +420,31 @@ def test_a_store_refuses_another_embedding_model(tmp_path: Path) -> None:
     Store(home, None, "articles", "minilm-int8")
     with pytest.raises(StoreError, match="QA_EMBED_MODEL=minilm-int8"):
         Store(home, None, "articles", "minilm")
+
+
+def test_remove_article_drops_it_from_store_and_lexical_index(
+    fresh_settings: Settings, make_article: MakeArticle, docs: Path
+) -> None:
+    from qa import lexical
+    from qa.errors import QAError
+    from qa.ingest import remove_article
+
+    parks = make_article("parks.txt", ARTICLE_PARKS)
+    make_article("comet.txt", ARTICLE_COMET)
+    first = ingest([docs], settings=fresh_settings)
+    parks_id = article_ids(first)["parks.txt"]
+    store = store_for(fresh_settings)
+    home = fresh_settings.resolved_home()
+    assert lexical.load(store, home, fresh_settings.collection).search("Springfield playgrounds", 5)
+
+    result = remove_article(str(parks_id), settings=fresh_settings)
+    assert (result.status, result.article_id, result.path) == ("removed", parks_id, str(parks.resolve()))
+    assert store.count_articles() == 1 and chunk_ids_of(fresh_settings, str(parks_id)) == []
+    index = lexical.load(store, home, fresh_settings.collection)
+    assert index.size == store.count_chunks() and index.search("Springfield playgrounds", 5) == []
+    assert parks.exists()  # the file is the user's; only the index forgets it
+
+    with pytest.raises(QAError, match="no indexed article"):
+        remove_article(str(parks_id), settings=fresh_settings)
+    again = ingest([docs], settings=fresh_settings)
+    assert statuses(again) == {"comet.txt": "unchanged", "parks.txt": "added"}
