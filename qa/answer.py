@@ -16,9 +16,11 @@ from typing import Any
 from qa import lexical
 from qa.config import Settings, bundled_dir, get_settings
 from qa.embed import VectorCache, get_embedder
-from qa.errors import BadQuestionError, EmptyIndexError, QAError
-from qa.extractive import answer_extractively
+from qa.errors import BadQuestionError, EmptyIndexError, LLMError
+from qa.extractive import Draft, answer_extractively
+from qa.generate import Generated, answer_with_model, condense, sentence_deltas
 from qa.ingest import ingest, store_for
+from qa.llm import get_llm, options_from
 from qa.retrieve import retrieve
 from qa.types import Answer
 
@@ -39,64 +41,19 @@ def answer(
     """Answer question from the indexed articles, every sentence cited [n]; or abstain, saying the articles don't.
 
     history: earlier turns as {"role": "user"|"assistant", "content": str} dicts or (user, assistant) pairs;
-    a follow-up's retrieval also uses the previous question. as_of: the date the question is asked on (a date
-    or ISO string); articles published on or before it are preferred. Raises BadQuestionError for an empty or oversized
-    question or top_k < 1, EmptyIndexError when nothing is indexed (and QA_AUTO_SEED is off), StoreError when
-    the store cannot be opened.
+    a follow-up's retrieval also uses the previous question, or, with a model, the follow-up rewritten by it to
+    stand alone. as_of: the date the question is asked on (a date or ISO string); articles published on or before
+    it are preferred. llm: the answerer spec (default QA_LLM): "extractive", "openai:MODEL", "ollama:MODEL" or
+    "llamacpp:PATH.gguf". When the model fails (unreachable, HTTP errors, past QA_LLM_TIMEOUT, malformed replies)
+    the extractive answer comes back with Answer.warnings saying why, or LLMError is raised if QA_LLM_FALLBACK is
+    off. Raises BadQuestionError for an empty or oversized question or top_k < 1, EmptyIndexError when nothing is
+    indexed (and QA_AUTO_SEED is off), StoreError when the store cannot be opened, LLMError for a spec that cannot
+    work at all (unknown, no API key, no model file).
     """
-    started = time.perf_counter()
-    settings = settings or get_settings()
-    question = _check_question(question)
-    k = settings.top_k if top_k is None else top_k
-    if k < 1:
-        raise BadQuestionError(f"top_k must be at least 1 (got {k})")
-    spec = llm or settings.llm
-    if spec != "extractive":
-        raise QAError(f"unknown answerer {spec!r}: only 'extractive' is available in this version (QA_LLM)")
-
-    ensure_indexed(settings)
-    store = store_for(settings)
-    index = lexical.load(store, settings.resolved_home(), settings.collection)
-    embedder = get_embedder(settings.embed_model, settings.embed_batch)
-    previous = last_exchange(history)
-    query = f"{previous}\n{question}" if previous else question
-    t_setup = time.perf_counter()
-    found = retrieve(
-        query,
-        store=store,
-        lexical_index=index,
-        embedder=embedder,
-        top_k=k,
-        candidates=max(settings.candidates, k),
-        as_of=_as_date(as_of),
-    )
-    t_retrieved = time.perf_counter()
-    draft = answer_extractively(
-        question,
-        found.passages,
-        embedder.embed([question])[0] if previous else found.query_vector,
-        _text_vectors(settings.embed_model, settings.resolved_home()),
-        index,
-        context=previous,
-    )
-    t_answered = time.perf_counter()
-    timings = {
-        "setup_ms": (t_setup - started) * 1000,
-        **found.timings,
-        "retrieve_ms": (t_retrieved - t_setup) * 1000,
-        "answer_ms": (t_answered - t_retrieved) * 1000,
-        "total_ms": (t_answered - started) * 1000,
-    }
-    return Answer(
-        question=question,
-        text=draft.text,
-        citations=draft.citations,
-        abstained=draft.abstained,
-        passages=found.passages,
-        timings={name: round(ms, 2) for name, ms in timings.items()},
-        answerer="extractive",
-        standalone_question=query if previous else None,
-    )
+    for item in answer_stream(question, top_k=top_k, history=history, llm=llm, as_of=as_of, settings=settings):
+        if isinstance(item, Answer):
+            return item
+    raise AssertionError("answer_stream() ended without an Answer")
 
 
 def answer_stream(
@@ -110,22 +67,88 @@ def answer_stream(
 ) -> Iterator[str | Answer]:
     """answer(), streamed: yields text deltas as they are ready, then the finished Answer as the last item.
 
-    Joining the deltas gives Answer.text. The extractive answerer has its answer at once, so it yields it
-    sentence by sentence; an LLM answerer yields the model's tokens as they arrive.
+    The extractive answerer has its answer at once, so it yields it sentence by sentence; a model's tokens are
+    yielded as they arrive, citation markers normalised on the way ([1, 2] → [1][2]; a number that names no
+    passage dropped). Joining the deltas gives Answer.text, except when the model's text is replaced: a retry
+    after an answer that cited nothing, or the extractive answer after the model failed mid-answer, arrive after
+    a note in a paragraph of its own, and an abstention loses its markers. Show the deltas while they come, then
+    Answer.text. Raises what answer() raises.
     """
-    result = answer(question, top_k=top_k, history=history, llm=llm, as_of=as_of, settings=settings)
-    yield from _sentence_deltas(result.text)
-    yield result
+    started = time.perf_counter()
+    settings = settings or get_settings()
+    question = _check_question(question)
+    k = settings.top_k if top_k is None else top_k
+    if k < 1:
+        raise BadQuestionError(f"top_k must be at least 1 (got {k})")
+    spec = (llm or settings.llm).strip()
+    options = options_from(settings)
+    model = None if spec == "extractive" else get_llm(spec, options)
 
+    ensure_indexed(settings)
+    store = store_for(settings)
+    index = lexical.load(store, settings.resolved_home(), settings.collection)
+    embedder = get_embedder(settings.embed_model, settings.embed_batch)
+    previous = last_exchange(history)
+    query = f"{previous}\n{question}" if previous else question
+    t_setup = time.perf_counter()
+    rewritten: str | None = None
+    failed: LLMError | None = None
+    if previous and model is not None:
+        try:
+            rewritten = condense(model, history or [], question, options.timeout)
+        except LLMError as exc:
+            if not settings.llm_fallback:
+                raise
+            failed = exc
+    t_condensed = time.perf_counter()
+    found = retrieve(
+        rewritten or query,
+        store=store,
+        lexical_index=index,
+        embedder=embedder,
+        top_k=k,
+        candidates=max(settings.candidates, k),
+        as_of=_as_date(as_of),
+    )
+    t_retrieved = time.perf_counter()
+    vectors = _text_vectors(settings.embed_model, settings.resolved_home())
 
-def _sentence_deltas(text: str) -> Iterator[str]:
-    """Split text after each citation marker, so a streamed answer arrives a cited sentence at a time."""
-    start = 0
-    for match in re.finditer(r"\[\d+\]", text):
-        yield text[start : match.end()]
-        start = match.end()
-    if start < len(text):
-        yield text[start:]
+    def extract() -> Draft:
+        query_vector = embedder.embed([question])[0] if previous else found.query_vector
+        return answer_extractively(question, found.passages, query_vector, vectors, index, context=previous)
+
+    if model is None:
+        draft = extract()
+        yield from sentence_deltas(draft.text)
+        result = Generated(draft.text, draft.citations, draft.abstained, "extractive")
+    else:
+        result = yield from answer_with_model(
+            model, rewritten or question, found.passages, options=options, vectors=vectors, extractive=extract,
+            fallback=settings.llm_fallback, failed=failed,
+        )
+    t_answered = time.perf_counter()
+    timings = {
+        "setup_ms": (t_setup - started) * 1000,
+        **({"condense_ms": (t_condensed - t_setup) * 1000} if t_condensed - t_setup > 1e-4 else {}),
+        **found.timings,
+        "retrieve_ms": (t_retrieved - t_condensed) * 1000,
+        "answer_ms": (t_answered - t_retrieved) * 1000,
+        **result.timings,
+        "total_ms": (t_answered - started) * 1000,
+    }
+    if "first_token_ms" in timings:  # counted from the question, as a user waits for it
+        timings["first_token_ms"] += (t_retrieved - started) * 1000
+    yield Answer(
+        question=question,
+        text=result.text,
+        citations=result.citations,
+        abstained=result.abstained,
+        passages=found.passages,
+        timings={name: round(ms, 2) for name, ms in timings.items()},
+        answerer=result.answerer,
+        standalone_question=(rewritten or query) if previous else None,
+        warnings=result.warnings,
+    )
 
 
 def _as_date(value: dt.date | str | None) -> dt.date | None:

@@ -34,6 +34,12 @@ _STATUS_STYLE = {
 }
 
 
+_LLM_HELP = (
+    "Answerer: extractive, openai:MODEL (OPENAI_BASE_URL/OPENAI_API_KEY), ollama:MODEL (OLLAMA_HOST) or "
+    "llamacpp:PATH.gguf. Default: QA_LLM, else extractive."
+)
+
+
 def _fail(exc: QAError) -> None:
     typer.echo(f"qa: {exc}", err=True)
     raise typer.Exit(2 if isinstance(exc, BadQuestionError) else 1)
@@ -85,29 +91,49 @@ def ingest(
 def ask(
     question: Annotated[str, typer.Argument(help="Your question, in quotes.")],
     top_k: Annotated[int | None, typer.Option("--top-k", "-k", help="Passages to answer from (default 5).")] = None,
-    llm: Annotated[str | None, typer.Option("--llm", help="Answerer spec (default: QA_LLM or 'extractive').")] = None,
+    llm: Annotated[str | None, typer.Option("--llm", help=_LLM_HELP)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the whole Answer as JSON.")] = False,
 ) -> None:
-    """Answer a question from the indexed articles, with numbered sources."""
-    from qa.answer import answer, ensure_indexed
+    """Answer a question from the indexed articles, with numbered sources. A model's answer prints as it is written."""
+    from qa.answer import answer, answer_stream, ensure_indexed
+    from qa.types import Answer
 
     settings = get_settings()
+    result: Answer | None = None
+    streamed = False
     try:
         ensure_indexed(settings, progress=sys.stderr.isatty(), announce=lambda line: typer.echo(f"qa: {line}", err=True))
-        result = answer(question, top_k=top_k, llm=llm, settings=settings)
+        if as_json:
+            result = answer(question, top_k=top_k, llm=llm, settings=settings)
+        else:
+            for item in answer_stream(question, top_k=top_k, llm=llm, settings=settings):
+                if isinstance(item, Answer):
+                    result = item
+                else:
+                    typer.echo(item, nl=False)
+                    streamed = True
     except QAError as exc:
+        if streamed:
+            typer.echo("")
         _fail(exc)
         return
+    assert result is not None
     if as_json:
         typer.echo(result.model_dump_json(indent=2))
         return
-    typer.echo(result.text)
+    typer.echo("" if streamed else result.text)
+    for warning in result.warnings:
+        typer.echo(f"Note: {warning}")
     if result.citations:
         typer.echo("\nSources:")
         for c in result.citations:
             meta = " · ".join(x for x in (c.outlet, c.date) if x)
-            typer.echo(f"[{c.n}] {c.title}" + (f" ({meta})" if meta else "") + f" — {c.source}")
+            unsupported = "" if c.supported else "  [does not back what cites it]"
+            typer.echo(f"[{c.n}] {c.title}" + (f" ({meta})" if meta else "") + f" — {c.source}{unsupported}")
             typer.echo(f"    \u201c{_shorten(c.quote, 240)}\u201d")
+
+
+
 
 
 @app.command()

@@ -22,3 +22,10 @@ class StoreError(QAError):
 
 class IngestError(QAError):
     """A file could not be turned into an article (unreadable, binary, empty, too large)."""
+
+
+class LLMError(QAError):
+    """The language model could not answer: misconfigured, unreachable, failing, too slow or making no sense.
+
+    answer() raises it only when QA_LLM_FALLBACK is off; otherwise it answers extractively and says why.
+    """

@@ -21,7 +21,7 @@ from qa.config import Settings, get_settings
 from qa.embed import Embedder, get_embedder
 from qa.errors import IngestError, QAError
 from qa.load import RawDocument, find_article_files, read_article_file
-from qa.metadata import date_from_url, extract_title, find_dateline, find_outlet, parse_iso_date
+from qa.metadata import extract_title, find_dateline, find_outlet, publication_date
 from qa.store import Store, open_store
 from qa.types import Article, FileResult, FileStatus, IngestReport
 
@@ -86,7 +86,7 @@ def build_article(raw: RawDocument) -> Article:
     if len(text.split()) < _MIN_ARTICLE_WORDS:
         raise IngestError(f"no article text (fewer than {_MIN_ARTICLE_WORDS} words after cleaning)")
     dateline = find_dateline(text)
-    published = parse_iso_date(raw.date) or date_from_url(raw.url) or (dateline.date if dateline else None)
+    published = publication_date(raw.date, raw.url, dateline, raw.retrieved_at)
     date_text = published.strftime("%B %-d, %Y") if published else (dateline.date_text if dateline else None)
     return Article(
         id=hashlib.sha256(text.encode()).hexdigest()[:16],

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +19,7 @@ ARTICLE_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".html", ".htm"})
 
 @dataclass(frozen=True)
 class RawDocument:
-    """A file's decoded text plus whatever metadata its format carried (HTML head, Markdown title)."""
+    """A file's decoded text plus whatever metadata its format carried (HTML head, front matter)."""
 
     path: Path
     text: str
@@ -28,6 +29,7 @@ class RawDocument:
     date: str | None = None
     outlet: str | None = None
     url: str | None = None
+    retrieved_at: str | None = None
 
 
 def find_article_files(paths: list[Path]) -> Iterator[Path]:
@@ -69,7 +71,64 @@ def read_article_file(path: Path, max_bytes: int) -> RawDocument:
     file_hash = hashlib.sha256(data).hexdigest()
     if path.suffix.lower() in (".html", ".htm") or _looks_like_html(text):
         return _from_html(path, text, file_hash, encoding)
-    return RawDocument(path=path, text=text, file_hash=file_hash, encoding=encoding)
+    fields, body = split_front_matter(text)
+    if not body.strip():
+        raise IngestError("front matter but no article text")
+    title = _field(fields, "title", "headline")
+    if title and not body.lstrip().startswith(title):
+        body = f"{title}\n\n{body.lstrip()}"  # as for HTML: the headline opens the article text
+    return RawDocument(
+        path=path,
+        text=body,
+        file_hash=file_hash,
+        encoding=encoding,
+        title=title,
+        date=_field(fields, "date", "published", "publishdate", "pubdate", "published_at", "datepublished"),
+        outlet=_field(fields, "outlet", "source", "publisher", "site", "site_name"),
+        url=_field(fields, "url", "link", "canonical_url", "permalink", "source_url"),
+        retrieved_at=_field(fields, "retrieved_at", "retrieved", "fetched_at", "accessed"),
+    )
+
+
+_FRONT_MATTER = re.compile(r"\A(?P<fence>---|\+\+\+)[ \t]*\r?\n(?P<head>.*?)\r?\n(?P=fence)[ \t]*(?:\r?\n|\Z)", re.DOTALL)
+
+
+def split_front_matter(text: str) -> tuple[dict[str, object], str]:
+    """A Hugo/Jekyll-style header (YAML between ---, TOML between +++) as a dict, and the text after it.
+
+    Text without a header, or whose header does not parse as a mapping, comes back whole with no fields:
+    a Markdown horizontal rule at the top of an article is not metadata.
+    """
+    match = _FRONT_MATTER.match(text)
+    if match is None:
+        return {}, text
+    head = match.group("head")
+    try:
+        if match.group("fence") == "+++":
+            import tomllib
+
+            fields: object = tomllib.loads(head)
+        else:
+            import yaml
+
+            fields = yaml.safe_load(head)
+    except Exception:  # noqa: BLE001 - yaml and toml raise their own families; either way it is not a header
+        return {}, text
+    if not isinstance(fields, dict) or not fields:
+        return {}, text
+    return {str(k).lower(): v for k, v in fields.items()}, text[match.end() :]
+
+
+def _field(fields: dict[str, object], *names: str) -> str | None:
+    """The first of names present with a scalar value, as text (YAML turns 2023-01-05 into a date)."""
+    for name in names:
+        value = fields.get(name)
+        if value is None or isinstance(value, (list, dict)):
+            continue
+        text = str(value).strip()
+        if text:
+            return text
+    return None
 
 
 def decode_bytes(data: bytes) -> tuple[str, str]:

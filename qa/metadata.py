@@ -32,6 +32,12 @@ _DATELINE = re.compile(
 )
 _RIGHTS = re.compile(r"all rights reserved(?: by)?\s+(?P<outlet>[^.\n]{2,60})", re.IGNORECASE)
 _URL_DATE = re.compile(r"/((?:19|20)\d\d)[/-](\d{1,2})[/-](\d{1,2})(?:/|$|[-_])")
+_URL_SLUG_DATE = re.compile(rf"[-_/](?P<day>\d{{1,2}})-(?P<month>{_MONTH_RE})-(?P<year>(?:19|20)\d\d)(?![0-9])", re.IGNORECASE)
+_NUMERIC_DATE = re.compile(r"^((?:19|20)\d\d)[-/.](\d{1,2})[-/.](\d{1,2})(?![0-9])")
+_MONTH_FIRST = re.compile(
+    rf"\b(?P<month>{_MONTH_RE})\.?\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year>(?:19|20)\d\d)\b", re.IGNORECASE
+)
+_DAY_FIRST = re.compile(rf"\b(?P<day>\d{{1,2}})\s+(?P<month>{_MONTH_RE})\.?,?\s+(?P<year>(?:19|20)\d\d)\b", re.IGNORECASE)
 _MARKDOWN_HEADING = re.compile(r"^#+\s*")
 
 
@@ -95,22 +101,55 @@ def find_outlet(raw: str, dateline: Dateline | None) -> str | None:
 
 
 def date_from_url(url: str | None) -> date | None:
-    """Many news URLs carry the publication day: /2023/01/05/."""
+    """Many news URLs carry the publication day: /2023/01/05/, or a slug ending "-17-june-2022"."""
     if not url:
         return None
-    match = _URL_DATE.search(url)
-    if match is None:
-        return None
-    try:
-        return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
-    except ValueError:
-        return None
+    if (match := _URL_DATE.search(url)) is not None:
+        return _safe_date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    if (match := _URL_SLUG_DATE.search(url)) is not None:
+        return _safe_date(int(match.group("year")), _MONTHS[match.group("month").lower()], int(match.group("day")))
+    return None
 
 
-def parse_iso_date(text: str | None) -> date | None:
+def parse_date(text: str | None) -> date | None:
+    """A calendar date written as 2023-01-05, 2023/01/05/05:11, "January 5, 2023", "Jan. 5 2023" or "5 January
+    2023" (what front matter, HTML heads and crawl logs hold); None for anything without a day, month and year."""
     if not text:
         return None
+    text = text.strip()
+    if (match := _NUMERIC_DATE.match(text)) is not None:
+        return _safe_date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    if (match := _MONTH_FIRST.search(text)) is not None:
+        return _safe_date(int(match.group("year")), _MONTHS[match.group("month").lower()], int(match.group("day")))
+    if (match := _DAY_FIRST.search(text)) is not None:
+        return _safe_date(int(match.group("year")), _MONTHS[match.group("month").lower()], int(match.group("day")))
+    return None
+
+
+def publication_date(
+    stated: str | None, url: str | None, dateline: Dateline | None, retrieved_at: str | None = None
+) -> date | None:
+    """The day an article was published, from the best evidence there is: a date its file states (front matter,
+    HTML head), its URL (/2023/01/05/ or a slug ending 17-june-2022), its dateline when that gives the year.
+
+    retrieved_at (when the page was fetched) bounds it from above: a candidate later than that is wrong and the
+    next one is tried. None when nothing gives a whole date: an undated article is kept undated, never guessed.
+    """
+    latest = parse_date(retrieved_at)
+    candidates = (parse_date(stated), date_from_url(url), dateline.date if dateline else None)
+    for candidate in candidates:
+        if candidate is not None and (latest is None or candidate <= latest):
+            return candidate
+    return None
+
+
+def date_ordinal(day: date | None) -> int:
+    """A sortable day number for the index (date.toordinal()); 0 stands for undated."""
+    return day.toordinal() if day is not None else 0
+
+
+def _safe_date(year: int, month: int, day: int) -> date | None:
     try:
-        return date.fromisoformat(text[:10])
+        return date(year, month, day)
     except ValueError:
         return None

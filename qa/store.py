@@ -19,6 +19,7 @@ import numpy as np
 from qa.config import configure_offline
 from qa.embed import ChromaEmbeddingFunction
 from qa.errors import StoreError
+from qa.metadata import date_ordinal
 from qa.types import Article, Chunk
 
 _PAGE = 2000
@@ -154,7 +155,8 @@ class Store:
             yield from zip(page["ids"], docs, [dict(m or {}) for m in metas], strict=True)
             offset += len(page["ids"])
 
-    def query_chunks(self, vector: np.ndarray, n: int) -> list[DenseHit]:
+    def query_chunks(self, vector: np.ndarray, n: int, where: dict[str, Any] | None = None) -> list[DenseHit]:
+        """The n chunks nearest to vector, optionally only those whose metadata matches a Chroma where filter."""
         count = self.count_chunks()
         if count == 0:
             return []
@@ -162,6 +164,7 @@ class Store:
             query_embeddings=[vector.tolist()],
             n_results=min(n, count),
             include=["documents", "metadatas", "distances"],
+            where=where,
         )
         return [
             DenseHit(id_, 1.0 - float(dist), doc or "", dict(meta or {}))
@@ -212,6 +215,7 @@ def _chunk_metadata(article: Article, chunk: Chunk) -> dict[str, Any]:
             "start": chunk.start,
             "end": chunk.end,
             "date": article.date.isoformat() if article.date else None,
+            "date_ord": date_ordinal(article.date),  # sortable for as_of filters; 0 = undated
             "date_text": article.date_text,
             "outlet": article.outlet,
             "sentences": ",".join(f"{a}-{b}" for a, b in chunk.sentences) or None,

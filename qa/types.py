@@ -76,6 +76,9 @@ class Citation(_Frozen):
     article_id: str
     date: str | None = None
     outlet: str | None = None
+    supported: bool = Field(
+        default=True, description="False when a sentence citing it says something this passage does not back."
+    )
 
 
 class Answer(_Frozen):
@@ -87,8 +90,11 @@ class Answer(_Frozen):
     abstained: bool
     passages: list[Passage]
     timings: dict[str, float] = Field(description="Milliseconds per stage.")
-    answerer: str = "extractive"
+    answerer: str = Field(default="extractive", description="The answerer that wrote text (extractive after a fallback).")
     standalone_question: str | None = None
+    warnings: list[str] = Field(
+        default_factory=list, description="What a reader should know: a model failure, unsupported or uncited sentences."
+    )
 
 
 FileStatus = Literal["added", "updated", "unchanged", "duplicate", "skipped", "removed"]

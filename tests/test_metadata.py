@@ -17,7 +17,8 @@ from qa.metadata import (
     extract_title,
     find_dateline,
     find_outlet,
-    parse_iso_date,
+    parse_date,
+    publication_date,
 )
 from qa.types import Article
 
@@ -152,10 +153,41 @@ def test_date_from_url() -> None:
     assert date_from_url(None) is None
 
 
-def test_parse_iso_date() -> None:
-    assert parse_iso_date("2017-04-11T10:00:00+03:00") == dt.date(2017, 4, 11)
-    assert parse_iso_date("April 11") is None
-    assert parse_iso_date(None) is None
+@pytest.mark.parametrize(
+    "text",
+    ["2017-04-11T10:00:00+03:00", "2017/04/11/05:11", "April 11, 2017", "Apr. 11 2017", "11 April 2017",
+     "Tuesday, April 11th, 2017"],
+)
+def test_parse_date_reads_the_usual_spellings(text: str) -> None:
+    assert parse_date(text) == dt.date(2017, 4, 11)
+
+
+@pytest.mark.parametrize("text", ["April 11", "2017-02-30", "last Tuesday", "", None])
+def test_parse_date_needs_a_whole_real_date(text: str | None) -> None:
+    assert parse_date(text) is None
+
+
+def test_date_from_a_url_slug() -> None:
+    assert date_from_url("https://x.co.uk/news/957094/ten-things-you-need-to-know-today-17-june-2022") == dt.date(
+        2022, 6, 17
+    )
+
+
+def test_publication_date_prefers_the_stated_date_then_url_then_dateline() -> None:
+    dateline = Dateline("Moscow", 7, 11, 2016, None)
+    url = "https://x.com/2016/07/12/story"
+    assert publication_date("2016-07-10", url, dateline) == dt.date(2016, 7, 10)
+    assert publication_date(None, url, dateline) == dt.date(2016, 7, 12)
+    assert publication_date(None, None, dateline) == dt.date(2016, 7, 11)
+    assert publication_date(None, None, Dateline("Moscow", 7, 11, None, None)) is None  # no year, no guess
+
+
+def test_retrieved_at_bounds_the_publication_date() -> None:
+    url = "https://x.com/2023/01/09/story"
+    assert publication_date(None, url, None, retrieved_at="2023/01/07/05:11") is None
+    dateline = Dateline("Moscow", 1, 5, 2023, None)
+    assert publication_date(None, url, dateline, retrieved_at="2023/01/07/05:11") == dt.date(2023, 1, 5)
+    assert publication_date(None, url, None, retrieved_at="2023/01/09/05:11") == dt.date(2023, 1, 9)
 
 
 def test_extract_title() -> None:

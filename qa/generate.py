@@ -1,0 +1,260 @@
+"""Answers written by a language model from the retrieved passages: the prompt, the streamed reply, its citations
+checked (qa.cite), one retry when nothing is cited, and the extractive answer when the model fails.
+
+The passages go to the model numbered and fenced as data, fitted into its context window by tiktoken counts.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Generator
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from qa.cite import MarkerFilter, check_citations, split_answer
+from qa.config import configure_offline
+from qa.embed import VectorCache
+from qa.errors import LLMError
+from qa.extractive import Draft
+from qa.llm import LLM, Options, Prompt, bounded_complete, bounded_stream
+from qa.prompts import load_prompt, render
+from qa.types import Citation, Passage
+
+# Other models' tokenizers split news text into up to a quarter more tokens than cl100k does.
+_TOKENIZER_SLACK = 1.25
+_PROMPT_MARGIN = 64  # tokens for the chat template's role markers
+_MIN_PASSAGE_TOKENS = 48
+_HISTORY_TURNS = 4
+_HISTORY_TURN_CHARS = 600
+_DATA_TAG = re.compile(r"<(/?)\s*(passage|conversation)", re.IGNORECASE)
+_ABSTENTION = re.compile(
+    r"\b(?:the (?:articles?|passages?|sources?|texts?|context) (?:do|does|did)(?: not|n['’]t) "
+    r"(?:say|contain|mention|answer|provide|include|state|give|tell)"
+    r"|(?:i|we) (?:can ?not|can['’]t|could not|couldn['’]t|am unable to|do not know|don['’]t know)"
+    r"|(?:is|are) not (?:mentioned|given|stated|provided|in the (?:passages?|articles?))"
+    r"|no (?:passage|article|information) (?:says|mentions|answers|about|on)"
+    r"|there is no (?:information|mention))",
+    re.IGNORECASE,
+)
+RETRY_NOTE = "(That answer cited no passage; asking the model again.)"
+
+
+@dataclass
+class Generated:
+    """What answer() needs from an answerer: text, citations, whether it abstained, and what to warn about."""
+
+    text: str
+    citations: list[Citation]
+    abstained: bool
+    answerer: str
+    warnings: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def answer_with_model(
+    llm: LLM,
+    question: str,
+    passages: list[Passage],
+    *,
+    options: Options,
+    vectors: VectorCache,
+    extractive: Callable[[], Draft],
+    fallback: bool = True,
+    failed: LLMError | None = None,
+) -> Generator[str, None, Generated]:
+    """Stream the model's answer to question from passages; return it with checked citations.
+
+    When the model fails (or already failed: `failed`, e.g. while rewriting a follow-up) the extractive answer
+    is returned instead, with a warning saying why; with fallback off, the LLMError is raised.
+    """
+    shown = _Shown()
+    try:
+        if failed is not None:
+            raise failed
+        return (yield from _generate(llm, question, passages, options, vectors, shown))
+    except LLMError as exc:
+        if not fallback:
+            raise
+        note = render("model_failed", reason=str(exc).rstrip("."))
+        draft = extractive()
+        if shown.any:
+            yield f"\n\n{note}\n\n"
+        yield from sentence_deltas(draft.text)
+        return Generated(draft.text, draft.citations, draft.abstained, "extractive", [note], shown.timings)
+
+
+@dataclass
+class _Shown:
+    """Whether any of the model's text reached the caller, and the timings so far."""
+
+    any: bool = False
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def _generate(
+    llm: LLM, question: str, passages: list[Passage], options: Options, vectors: VectorCache, shown: _Shown
+) -> Generator[str, None, Generated]:
+    started = time.perf_counter()
+    prompt, count = build_prompt(question, passages, options)
+    text, dropped = yield from _stream_reply(llm, prompt, count, options.timeout, shown, started)
+    sentences = split_answer(text)
+    if not _abstains(text) and not any(s.cites for s in sentences):
+        yield f"\n\n{RETRY_NOTE}\n\n"
+        again = Prompt(prompt.system, f"{prompt.user}\n\n{load_prompt('cite_again')}")
+        text, dropped = yield from _stream_reply(llm, again, count, options.timeout, shown, started)
+    shown.timings["llm_ms"] = (time.perf_counter() - started) * 1000
+    shown.timings["passages_in_prompt"] = count
+    checking = time.perf_counter()
+    warnings = [f"Dropped {_markers(dropped)}: the model was given only {count} passages."] if dropped else []
+    if _abstains(text):
+        text = " ".join(re.sub(r"\s*\[\d+\]", "", text).split())  # an abstention cites nothing
+        result = Generated(text, [], True, llm.spec, warnings, shown.timings)
+    else:
+        checked = check_citations(text, passages[:count], vectors)
+        warnings += [f"Not backed by {_markers(s.cites)}: “{s.text}”" for s in checked.unsupported]
+        warnings += [f"Cites no passage: “{s.text}”" for s in checked.uncited]
+        if not checked.citations:
+            warnings.append("The model's answer cites none of the passages it was given: check it against them.")
+        result = Generated(text.strip(), checked.citations, False, llm.spec, warnings, shown.timings)
+    shown.timings["cite_ms"] = (time.perf_counter() - checking) * 1000
+    return result
+
+
+def _stream_reply(
+    llm: LLM, prompt: Prompt, count: int, timeout: float, shown: _Shown, started: float
+) -> Generator[str, None, tuple[str, list[int]]]:
+    """Yield the model's reply with markers normalised as it streams; return the whole reply and dropped numbers."""
+    markers = MarkerFilter(count)
+    parts: list[str] = []
+    for delta in bounded_stream(llm, prompt, timeout):
+        shown.timings.setdefault("first_token_ms", (time.perf_counter() - started) * 1000)
+        piece = markers.feed(delta)
+        if piece:
+            parts.append(piece)
+            shown.any = True
+            yield piece
+    rest = markers.flush()
+    if rest:
+        parts.append(rest)
+        shown.any = True
+        yield rest
+    text = "".join(parts)
+    if not text.strip():
+        raise LLMError(f"{llm.spec} returned an empty answer")
+    return text, markers.dropped
+
+
+def build_prompt(question: str, passages: list[Passage], options: Options) -> tuple[Prompt, int]:
+    """The answer prompt with as many leading passages as the context window holds (the first one cut short
+    if it alone is too long), and how many it holds. Raises LLMError when not even a piece of one fits."""
+    system = load_prompt("answer_system")
+    fixed = count_tokens(system) + count_tokens(render("answer", passages="", question=_as_data(question)))
+    budget = int((options.context_tokens - options.max_tokens) / _TOKENIZER_SLACK) - fixed - _PROMPT_MARGIN
+    blocks: list[str] = []
+    for n, passage in enumerate(passages, start=1):
+        block = passage_block(n, passage)
+        cost = count_tokens(block) + 1
+        if cost > budget:
+            if not blocks and budget >= _MIN_PASSAGE_TOKENS:
+                blocks.append(passage_block(n, passage, limit=budget - (cost - count_tokens(passage.text))))
+            break
+        blocks.append(block)
+        budget -= cost
+    if not blocks:
+        raise LLMError(
+            f"the model's context ({options.context_tokens} tokens, QA_LLM_CONTEXT_TOKENS) leaves no room for a "
+            f"passage after {options.max_tokens} tokens for the answer (QA_LLM_MAX_TOKENS)"
+        )
+    user = render("answer", passages="\n\n".join(blocks), question=_as_data(question))
+    return Prompt(system, user), len(blocks)
+
+
+def passage_block(n: int, passage: Passage, limit: int | None = None) -> str:
+    """One numbered passage, its headline, date and text fenced as quoted data."""
+    text = passage.text if limit is None else _truncate(passage.text, limit)
+    date = ", ".join(x for x in (passage.date, passage.outlet) if x) or "unknown"
+    return render("passage", n=str(n), title=_as_data(passage.title), date=_as_data(date), text=_as_data(text))
+
+
+def condense(llm: LLM, history: list[Any], question: str, timeout: float) -> str | None:
+    """The follow-up question rewritten by the model to stand alone, or None when its reply is not a question.
+
+    Raises LLMError when the model fails.
+    """
+    transcript = _transcript(history)
+    if not transcript:
+        return None
+    prompt = Prompt("", render("condense", history=_as_data(transcript), question=_as_data(question)))
+    reply = bounded_complete(llm, prompt, timeout)
+    lines = [line.strip().strip("\"'“”*").strip() for line in reply.splitlines() if line.strip()]
+    label = re.compile(r"^(?:rewritten|standalone)?\s*(?:follow-up\s*)?question\s*:\s*", re.IGNORECASE)
+    rewritten = label.sub("", lines[0]) if lines else ""
+    if not rewritten.endswith("?") or len(rewritten) > 2 * len(question) + 300:
+        return None
+    return rewritten
+
+
+def _transcript(history: list[Any]) -> str:
+    turns: list[tuple[str, str]] = []
+    for turn in history or []:
+        if isinstance(turn, dict):
+            role = "User" if turn.get("role") == "user" else "Assistant"
+            turns.append((role, str(turn.get("content", ""))))
+        elif isinstance(turn, (list, tuple)) and turn:
+            turns.append(("User", str(turn[0])))
+            if len(turn) > 1 and turn[1]:
+                turns.append(("Assistant", str(turn[1])))
+    lines = []
+    for role, content in turns[-_HISTORY_TURNS:]:
+        content = " ".join(re.sub(r"\[\d+\]", "", content).split())[:_HISTORY_TURN_CHARS]
+        if content:
+            lines.append(f"{role}: {content}")
+    return "\n".join(lines)
+
+
+def _abstains(text: str) -> bool:
+    """The reply says the passages hold no answer: its first sentence says so and no later sentence cites."""
+    sentences = split_answer(text)
+    if not sentences or not _ABSTENTION.search(sentences[0].text):
+        return False
+    return not any(s.cites for s in sentences[1:])
+
+
+def sentence_deltas(text: str) -> Generator[str, None, None]:
+    """Split text after each citation marker, so a streamed answer arrives a cited sentence at a time."""
+    start = 0
+    for match in re.finditer(r"\[\d+\]", text):
+        yield text[start : match.end()]
+        start = match.end()
+    if start < len(text):
+        yield text[start:]
+
+
+def _markers(numbers: Any) -> str:
+    return "".join(f"[{n}]" for n in numbers)
+
+
+def _as_data(text: str) -> str:
+    """text with anything that could close or open our data fences defused, so an article can't pose as us."""
+    return _DATA_TAG.sub(lambda m: f"‹{m.group(1)}{m.group(2)}", text)
+
+
+def _truncate(text: str, tokens: int) -> str:
+    encoding = _encoding()
+    ids = encoding.encode(text, disallowed_special=())
+    return text if len(ids) <= tokens else encoding.decode(ids[:tokens]) + " …"
+
+
+def count_tokens(text: str) -> int:
+    """cl100k tokens in text (tiktoken directly: llama_index.core is slow to import and answering needs nothing else of it)."""
+    return len(_encoding().encode(text, disallowed_special=()))
+
+
+@cache
+def _encoding() -> Any:
+    configure_offline()
+    import tiktoken
+
+    return tiktoken.get_encoding("cl100k_base")

@@ -1,0 +1,70 @@
+"""llamacpp:PATH.gguf — a GGUF model run in this process by llama-cpp-python (the `local` extra).
+
+The model is loaded once per process and path; one generation at a time uses it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from qa.errors import LLMError
+from qa.llm import Options, Prompt, one_line
+
+
+class LlamaCppChat:
+    """Chat completion with the chat template the GGUF file carries, through llama_cpp.Llama directly.
+
+    Not llama-index's LlamaCPP class: it formats chat turns with a Llama-2 prompt template unless given
+    formatting functions for each model, where create_chat_completion uses the template stored in the model
+    file; and importing llama_index.core adds seconds to every `qa ask`.
+    """
+
+    def __init__(self, path: str, options: Options) -> None:
+        self.spec = f"llamacpp:{path}"
+        self._options = options
+        model_path = Path(path).expanduser().resolve()
+        if not model_path.is_file():
+            raise LLMError(f"{self.spec}: no model file at {model_path} (give the path of a .gguf file)")
+        self._model, self._lock = _load(str(model_path), options.context_tokens)
+
+    def complete(self, prompt: Prompt) -> str:
+        return "".join(self.stream(prompt))
+
+    def stream(self, prompt: Prompt) -> Iterator[str]:
+        # Llama is not thread-safe; a generation abandoned at the deadline releases it at its next token.
+        if not self._lock.acquire(timeout=self._options.timeout):
+            raise LLMError(f"{self.spec} is still busy with an earlier question")
+        try:
+            chunks: Any = self._model.create_chat_completion(
+                messages=prompt.messages(),
+                temperature=self._options.temperature,
+                max_tokens=self._options.max_tokens,
+                stream=True,
+            )
+            for chunk in chunks:
+                delta = chunk["choices"][0]["delta"].get("content")
+                if delta:
+                    yield delta
+        except (ValueError, RuntimeError) as exc:  # e.g. a prompt longer than the context window
+            raise LLMError(f"{self.spec} failed: {one_line(str(exc))}") from None
+        finally:
+            self._lock.release()
+
+
+@cache
+def _load(path: str, context_tokens: int) -> tuple[Any, threading.Lock]:
+    try:
+        import llama_cpp
+    except ImportError:
+        raise LLMError(
+            "llamacpp: needs llama-cpp-python, an optional extra: pip install -e \".[local]\" (compiles for minutes)"
+        ) from None
+    try:
+        model = llama_cpp.Llama(model_path=path, n_ctx=context_tokens, verbose=False)
+    except (ValueError, RuntimeError, OSError) as exc:
+        raise LLMError(f"llamacpp:{path} could not be loaded: {one_line(str(exc))}") from None
+    return model, threading.Lock()

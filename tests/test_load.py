@@ -1,0 +1,75 @@
+"""Reading article files: front matter (Hugo/Jekyll exports) gives the title, date, URL, outlet and crawl time."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from support import ARTICLE_PARKS
+
+from qa.ingest import build_article
+from qa.load import read_article_file, split_front_matter
+
+MakeArticle = Callable[..., Path]
+BODY = ARTICLE_PARKS.split("\n\n", 1)[1]  # the parks story without its headline line
+
+YAML_HEADER = """---
+title: "Springfield approves a parks budget"
+date: 2024-03-05
+url: https://news.example.com/2024/03/05/springfield-parks/
+outlet: Springfield Herald
+tags: [parks, budget]
+---
+"""
+
+
+def test_yaml_front_matter_gives_metadata_and_is_not_article_text(make_article: MakeArticle) -> None:
+    raw = read_article_file(make_article("parks.md", YAML_HEADER + "\n" + BODY), 10_000_000)
+    assert (raw.title, raw.date, raw.outlet) == ("Springfield approves a parks budget", "2024-03-05", "Springfield Herald")
+    assert raw.url == "https://news.example.com/2024/03/05/springfield-parks/"
+    assert "---" not in raw.text and "tags" not in raw.text
+    assert raw.text.startswith("Springfield approves a parks budget\n\n")  # the headline opens the text, as for HTML
+    article = build_article(raw)
+    assert article.title == "Springfield approves a parks budget"
+    assert article.date == dt.date(2024, 3, 5)
+    assert (article.outlet, article.url) == ("Springfield Herald", raw.url)
+
+
+def test_toml_front_matter_in_a_txt_file(make_article: MakeArticle) -> None:
+    header = '+++\ntitle = "Parks budget"\npublished = "March 4, 2024"\nsource = "Herald"\n+++\n'
+    article = build_article(read_article_file(make_article("parks.txt", header + BODY), 10_000_000))
+    assert (article.title, article.date, article.outlet) == ("Parks budget", dt.date(2024, 3, 4), "Herald")
+
+
+def test_date_comes_from_the_url_when_the_header_has_none(make_article: MakeArticle) -> None:
+    header = "---\ntitle: Parks\nurl: https://x.com/news/2024/03/05/parks/index.html\nretrieved_at: 2024/03/07/05:11\n---\n"
+    article = build_article(read_article_file(make_article("parks.md", header + BODY), 10_000_000))
+    assert article.date == dt.date(2024, 3, 5)
+    assert article.date_text == "March 5, 2024"
+
+
+def test_a_date_after_the_crawl_is_not_believed(make_article: MakeArticle) -> None:
+    header = "---\ntitle: Parks\nurl: https://x.com/2024/03/09/parks/\nretrieved_at: 2024/03/07/05:11\n---\n"
+    assert build_article(read_article_file(make_article("parks.md", header + BODY), 10_000_000)).date is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "---\n\nA story that opens with a horizontal rule.\n\n---\n\nAnd has another one later.",
+        "---\n: not: valid: yaml: [\n---\nBody text of the story.",
+        "---\njust a sentence, not a mapping\n---\nBody text of the story.",
+        "No header at all.\n---\ntitle: x\n---\n",
+    ],
+)
+def test_text_that_is_not_front_matter_is_kept_whole(text: str) -> None:
+    assert split_front_matter(text) == ({}, text)
+
+
+def test_front_matter_without_a_body_is_skipped(fresh_settings: object, make_article: MakeArticle) -> None:
+    from qa.errors import IngestError
+
+    with pytest.raises(IngestError, match="no article text"):
+        read_article_file(make_article("empty.md", "---\ntitle: Only a header\n---\n\n"), 10_000_000)
