@@ -140,7 +140,7 @@ def split_answer(text: str) -> list[Sentence]:
 
 def _add_sentence(sentences: list[Sentence], piece: str) -> None:
     cites = tuple(dict.fromkeys(int(n) for n in _CANONICAL.findall(piece)))
-    words = " ".join(_CANONICAL.sub(" ", piece).split())
+    words = re.sub(r"\s+([.,;:!?…])", r"\1", " ".join(_CANONICAL.sub(" ", piece).split()))
     if words or cites:
         sentences.append(Sentence(words, cites))
 
