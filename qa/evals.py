@@ -67,8 +67,9 @@ def score_answer(question: EvalQuestion, got: Answer) -> dict[str, Any]:
 
 
 def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """The headline metrics, overall and per question type, under stable keys."""
+    """The headline metrics, overall and per question type, under stable keys; latency also per stage."""
     summary = _metrics(rows)
+    summary["latency_by_stage"] = stage_latencies(rows)
     by_type: dict[str, Any] = {}
     for qtype in sorted({r["type"] for r in rows}):
         by_type[qtype] = _metrics([r for r in rows if r["type"] == qtype])
@@ -109,6 +110,26 @@ def _metrics(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "latency_p50_ms": round(_percentile(latencies, 50), 1) if latencies else None,
         "latency_p95_ms": round(_percentile(latencies, 95), 1) if latencies else None,
     }
+
+
+def stage_latencies(rows: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
+    """p50 and p95 milliseconds of each stage answer() timed (setup, embed, dense, lexical, fuse, answer, ...)."""
+    stages: dict[str, list[float]] = {}
+    for row in rows:
+        for stage, ms in row["stage_ms"].items():
+            stages.setdefault(stage.removesuffix("_ms"), []).append(float(ms))
+    return {
+        stage: {"p50_ms": round(_percentile(sorted(values), 50), 1), "p95_ms": round(_percentile(sorted(values), 95), 1)}
+        for stage, values in stages.items()
+    }
+
+
+def passed(row: dict[str, Any]) -> bool:
+    """What a reader would call right: an answerable question answered with every fact and a listed source cited
+    first; an unanswerable one declined."""
+    if not row["answerable"]:
+        return bool(row["abstained"])
+    return bool(row["facts_ok"] and row["cites_right_article"])
 
 
 def _percentile(sorted_values: list[float], pct: float) -> float:
