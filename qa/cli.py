@@ -133,7 +133,36 @@ def ask(
             typer.echo(f"    \u201c{_shorten(c.quote, 240)}\u201d")
 
 
+@app.command()
+def chat(
+    host: Annotated[str, typer.Option(help="Address to listen on; 127.0.0.1 keeps the page to this machine.")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 7860,
+    llm: Annotated[str | None, typer.Option("--llm", help="Answerer spec (default: QA_LLM or 'extractive').")] = None,
+    share: Annotated[
+        bool, typer.Option("--share", help="Also publish a temporary public gradio.live link (never the default).")
+    ] = False,
+) -> None:
+    """Serve the chat page: streamed answers, clickable citations, and a library to add or delete articles.
 
+    Set QA_UI_AUTH=user:password to require a login; always do so before --host 0.0.0.0 or --share.
+    """
+    from qa.ui_format import start_warm_up
+
+    settings = get_settings()
+    start_warm_up(settings)  # the seeds index while Gradio imports
+    from qa.ui import serve
+
+    if (share or host not in ("127.0.0.1", "localhost", "::1")) and settings.ui_auth is None:
+        typer.echo("qa: warning: the page is reachable beyond this machine without a login; set QA_UI_AUTH", err=True)
+    try:
+        serve(host=host, port=port, llm=llm, share=share, settings=settings)
+    except QAError as exc:
+        _fail(exc)
+    except OSError as exc:  # port taken, address not available
+        typer.echo(f"qa: cannot serve on {host}:{port}: {exc.strerror or exc}", err=True)
+        raise typer.Exit(1) from None
 
 
 @app.command()

@@ -11,7 +11,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -54,6 +54,7 @@ class Settings(BaseSettings):
     auto_seed: bool = Field(default=True, description="Index the bundled seed articles when the store is empty.")
     max_file_mb: float = Field(default=10.0, gt=0, description="Files larger than this are skipped at ingest.")
     near_duplicate: float = Field(default=0.8, gt=0, le=1, description="Shingle overlap that marks a near duplicate.")
+    ui_auth: SecretStr | None = Field(default=None, description="user:password that `qa chat` asks for; unset: no login.")
 
     @classmethod
     def settings_customise_sources(
