@@ -15,6 +15,7 @@ import numpy as np
 
 from qa.chunk import split_sentences
 from qa.embed import VectorCache
+from qa.guard import addresses_a_model, strip_citation_markers
 from qa.lexical import LexicalIndex, analyze
 from qa.prompts import render
 from qa.question import (
@@ -125,7 +126,8 @@ def answer_extractively(
         )
         for i, s in enumerate(chosen, start=1)
     ]
-    text = " ".join(f"{s.text} [{i}]" for i, s in enumerate(chosen, start=1))
+    # Markers inside a quoted sentence are the article's, not ours: shown, they would cite passages nobody chose.
+    text = " ".join(f"{strip_citation_markers(s.text)} [{i}]" for i, s in enumerate(chosen, start=1))
     return Draft(text=text, citations=citations, abstained=False)
 
 
@@ -155,7 +157,7 @@ def score_sentences(
         header = set(analyze(f"{passage.title} {passage.date or ''}"))
         for i, ((start, end), text) in enumerate(zip(sentences, texts, strict=True)):
             key = (passage.article_id, start)
-            if key not in seen:
+            if key not in seen and not addresses_a_model(text):  # an injected instruction is never an answer
                 seen.add(key)
                 neighbours = set().union(*words[max(i - 1, 0) : i], *words[i + 1 : i + 2])
                 spans.append((passage, start, end, text, words[i], header | neighbours))

@@ -150,10 +150,33 @@ def _looks_like_html(text: str) -> bool:
     return head.startswith(("<!doctype html", "<html"))
 
 
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+
+
+def drop_hidden_elements(html: str) -> str:
+    """The page without elements a reader never sees (hidden, aria-hidden, display:none): a classic place to
+    hide text meant for a model. Returns html unchanged when it can't be parsed."""
+    import lxml.html
+
+    try:
+        root = lxml.html.document_fromstring(html)
+    except (ValueError, lxml.etree.ParserError):
+        return html
+    hidden = root.xpath("//*[@hidden or @aria-hidden='true' or @style]")
+    for element in hidden:
+        if element.get("hidden") is not None or element.get("aria-hidden") == "true" or _HIDDEN_STYLE.search(
+            element.get("style") or ""
+        ):
+            element.drop_tree()
+    return str(lxml.html.tostring(root, encoding="unicode"))
+
+
 def _from_html(path: Path, html: str, file_hash: str, encoding: str) -> RawDocument:
     import trafilatura
 
-    doc = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False, include_tables=False)
+    doc = trafilatura.bare_extraction(
+        drop_hidden_elements(html), with_metadata=True, include_comments=False, include_tables=False
+    )
     body = getattr(doc, "text", None) if doc is not None else None
     if not body or not body.strip():
         raise IngestError("HTML page holds no article text")
