@@ -334,24 +334,32 @@ def parse_auth(value: str | None) -> tuple[str, str] | None:
     return user, password
 
 
+def launch_options(settings: Settings, *, host: str, port: int, share: bool) -> dict[str, Any]:
+    """Blocks.launch() arguments: login when QA_UI_AUTH is set, no file served from outside Gradio's own cache
+    (kept in QA_HOME/ui-tmp), uploads capped, nothing fetched from or offered to the internet unless --share."""
+    home = settings.resolved_home()
+    return {
+        "server_name": host, "server_port": port, "share": share,
+        "auth": parse_auth(settings.ui_auth.get_secret_value() if settings.ui_auth else None),
+        "auth_message": "qa: sign in with the user and password in QA_UI_AUTH",
+        "show_error": False, "allowed_paths": [],
+        "blocked_paths": [str(home / d) for d in ("chroma", "lexical", "uploads")],
+        "max_file_size": f"{max(settings.max_file_mb * 2, 1):g}mb",  # a hard cap; the limit users see is checked per file
+        "ssr_mode": False, "mcp_server": False, "pwa": False, "footer_links": [],
+        "css": (ASSETS / "ui.css").read_text(), "js": (ASSETS / "ui.js").read_text(),
+        "theme": gr.themes.Default(primary_hue="blue"),
+    }
+
+
 def serve(
     *, host: str = "127.0.0.1", port: int = 7860, llm: str | None = None, share: bool = False,
     settings: Settings | None = None,
 ) -> None:
-    """Serve the page until interrupted. Gradio's files stay in QA_HOME/ui-tmp; only that folder is served."""
+    """Serve the page until interrupted (Ctrl-C). Raises QAError for a malformed QA_UI_AUTH, OSError for a busy port."""
     settings = settings or get_settings()
-    home = settings.resolved_home()
-    os.environ.setdefault("GRADIO_TEMP_DIR", str(home / "ui-tmp"))
-    auth = parse_auth(settings.ui_auth.get_secret_value() if settings.ui_auth else None)
+    os.environ.setdefault("GRADIO_TEMP_DIR", str(settings.resolved_home() / "ui-tmp"))
+    options = launch_options(settings, host=host, port=port, share=share)
     start_warm_up(settings)
-    ui = ChatUI(settings, llm)
-    demo = build_app(ui)
+    demo = build_app(ChatUI(settings, llm))
     demo.queue(default_concurrency_limit=CONCURRENCY, max_size=64)
-    demo.launch(
-        server_name=host, server_port=port, share=share, auth=auth, auth_message="qa: sign in (QA_UI_AUTH)",
-        show_error=False, allowed_paths=[], blocked_paths=[str(home / d) for d in ("chroma", "lexical", "uploads")],
-        max_file_size=f"{max(settings.max_file_mb * 2, 1):g}mb", ssr_mode=False, mcp_server=False, pwa=False,
-        footer_links=[], quiet=False, css=(ASSETS / "ui.css").read_text(), js=(ASSETS / "ui.js").read_text(),
-        theme=gr.themes.Default(primary_hue="blue"),
-    )
-
+    demo.launch(**options)

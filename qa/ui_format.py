@@ -75,8 +75,8 @@ def link_citations(text: str, turn: int, unsupported: Iterable[int] = ()) -> str
     for match in _MARKER.finditer(text):
         out.append(_escape_text(text[last : match.start()]))
         n = int(match.group(1))
-        kind, tip = ("qa-cite qa-unsupported", "does not back this sentence") if n in doubtful else ("qa-cite", "")
-        out.append(f'<a href="#{source_anchor(turn, n)}" class="{kind}" title="Show source {n} {tip}">[{n}]</a>')
+        kind, tip = ("qa-cite qa-unsupported", ": it does not back this sentence") if n in doubtful else ("qa-cite", "")
+        out.append(f'<a href="#{source_anchor(turn, n)}" class="{kind}" title="Show source {n}{tip}">[{n}]</a>')
         last = match.end()
     out.append(_escape_text(text[last:]))
     return "".join(out)

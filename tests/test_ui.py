@@ -6,7 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import json
 import re
+import socket
+import urllib.error
+import urllib.parse
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -322,3 +327,84 @@ def test_ask_streams_a_cited_answer_and_keeps_errors_in_the_page(seed_settings: 
     with pytest.warns(UserWarning, match="Type a question"):  # a toast in the page
         empty = list(ui.ask("   ", turns, "extractive", 5, False, None))  # type: ignore[arg-type]
     assert len(empty) == 1  # nothing asked, nothing changed
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_login_is_required_when_qa_ui_auth_is_set(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "home" / "ui-tmp"))
+    from qa.ui import ChatUI, build_app, launch_options
+
+    password = "s3cret-pass-42"
+    settings = Settings(home=tmp_path / "home", auto_seed=False, ui_auth=f"ann:{password}")
+    options = launch_options(settings, host="127.0.0.1", port=_free_port(), share=False)
+    assert options["server_name"] == "127.0.0.1" and options["share"] is False and options["allowed_paths"] == []
+    demo = build_app(ChatUI(settings))
+    demo.launch(prevent_thread_lock=True, quiet=True, **options)
+    url = f"http://127.0.0.1:{options['server_port']}"
+    browser = urllib.request.build_opener(urllib.request.ProxyHandler({}), urllib.request.HTTPCookieProcessor())
+
+    def fetch(path: str, form: dict[str, str] | None = None) -> tuple[int, str]:
+        data = urllib.parse.urlencode(form).encode() if form is not None else None
+        try:
+            with browser.open(url + path, data=data, timeout=10) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read().decode()
+
+    try:
+        assert fetch("/config")[0] == 401
+        assert fetch("/login", {"username": "ann", "password": "wrong"})[0] in (400, 401)
+        assert fetch("/config")[0] == 401
+        assert fetch("/login", {"username": "ann", "password": password})[0] == 200
+        status, config = fetch("/config")
+        assert status == 200 and password not in config
+    finally:
+        demo.close()
+
+
+@pytest.mark.parametrize("value", ["ann", ":pw", "ann:", "ann-pw"])
+def test_a_malformed_qa_ui_auth_is_one_clear_error(value: str, tmp_path: Path) -> None:
+    from qa.errors import QAError
+    from qa.ui import launch_options
+
+    with pytest.raises(QAError, match="user:password"):
+        launch_options(Settings(home=tmp_path, ui_auth=value), host="127.0.0.1", port=7860, share=False)
+
+
+def test_a_model_streams_into_the_chat_and_its_failure_is_a_message(
+    seed_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fake_llm_server import fake_llm_server, passage_number
+
+    from qa.ui import ChatUI
+
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "ui-tmp"))
+    secret = "sk-test-SECRET0123456789abcdef"
+    monkeypatch.setenv("OPENAI_API_KEY", secret)
+    with fake_llm_server() as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", f"{server.url}/v1")
+        server.behaviour.reply = lambda messages: (
+            f"Kerry will visit Moscow on July 14-15 [{passage_number(messages, 'July 14-15')}]."
+        )
+        ui = ChatUI(seed_settings.model_copy(update={"llm_timeout": 5.0}))
+        question = "On which dates was John Kerry's working visit to Moscow in July?"
+        steps = list(ui.ask(question, [], "openai:m", 5, False, None))  # type: ignore[arg-type]
+        bubbles = [step[0][-1]["content"] for step in steps if step[0] is not None and not isinstance(step[0], dict)]
+        assert len(bubbles) >= 6 and bubbles[1] == "Kerry" and bubbles[2] == "Kerry will"  # token by token
+        assert "July 14-15" in bubbles[-1] and 'class="qa-cite"' in bubbles[-1]
+        assert "Russia’s Foreign Ministry confirms John Kerry’s visit" in steps[-1][1]
+
+        server.behaviour.fault = "401"
+        server.behaviour.error_body = json.dumps({"error": {"message": f"Incorrect API key provided: {secret}"}})
+        strict = ChatUI(seed_settings.model_copy(update={"llm_timeout": 5.0, "llm_fallback": False}))
+        failed = list(strict.ask(question, [], "openai:m", 5, False, None))[-1]  # type: ignore[arg-type]
+        assert "qa-error" in failed[0][-1]["content"] and "401" in failed[0][-1]["content"]
+        fell_back = list(ui.ask(question, [], "openai:m", 5, False, None))[-1]  # type: ignore[arg-type]
+        assert "qa-warning" in fell_back[0][-1]["content"] and "July 14-15" in fell_back[0][-1]["content"]
+        for output in (*failed, *fell_back):
+            assert secret not in str(output) and "SECRET" not in str(output)
