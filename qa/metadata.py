@@ -148,6 +148,14 @@ def date_ordinal(day: date | None) -> int:
     return day.toordinal() if day is not None else 0
 
 
+def stored_date_ord(meta: dict[str, object]) -> int:
+    """A chunk record's date_ord, or one read off its ISO date in a store written before date_ord was stored."""
+    stored = meta.get("date_ord")
+    if isinstance(stored, int):
+        return stored
+    return date_ordinal(parse_date(str(meta["date"]))) if meta.get("date") else 0
+
+
 def _safe_date(year: int, month: int, day: int) -> date | None:
     try:
         return date(year, month, day)

@@ -19,6 +19,7 @@ from qa.metadata import (
     find_outlet,
     parse_date,
     publication_date,
+    stored_date_ord,
 )
 from qa.types import Article
 
@@ -195,3 +196,9 @@ def test_extract_title() -> None:
     assert extract_title("\n\nFirst line\nsecond") == "First line"
     assert extract_title("") == "(untitled)"
     assert len(extract_title("x" * 1000)) == 300
+
+
+def test_stored_date_ord_reads_new_and_old_chunk_records() -> None:
+    assert stored_date_ord({"date_ord": dt.date(2024, 3, 5).toordinal()}) == dt.date(2024, 3, 5).toordinal()
+    assert stored_date_ord({"date": "2024-03-05"}) == dt.date(2024, 3, 5).toordinal()  # written before date_ord
+    assert stored_date_ord({}) == 0
