@@ -253,6 +253,7 @@ def build_app(ui: ChatUI) -> gr.Blocks:
     demo = gr.Blocks(title="qa — cited answers from your articles", delete_cache=(3600, 86400))
     with demo:
         turns = gr.State([])
+        gr.Markdown("**qa** · answers from your news articles, every sentence cited", elem_id="qa-header")
         with gr.Tabs():
             with gr.Tab("Chat", id="chat"), gr.Row(equal_height=False):
                 with gr.Column(scale=3):
@@ -306,6 +307,7 @@ def build_app(ui: ChatUI) -> gr.Blocks:
         chatbot.example_select(_example_text, None, question, queue=False).then(ui.ask, ask_inputs, ask_outputs)
         show_uncited.change(ui.render_sources, [turns, show_uncited], sources, queue=False)
         clear.click(ui.clear, None, ask_outputs, queue=False)
+        chatbot.clear(ui.clear, None, ask_outputs, queue=False)  # the chatbot's own bin icon forgets the history too
         copy.click(None, markdown, None, js="(md) => { navigator.clipboard.writeText(md || ''); }").then(
             lambda: gr.Info("Copied the conversation as Markdown."), None, None, queue=False)
 
