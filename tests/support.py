@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import re
 from pathlib import Path
 
@@ -77,3 +78,22 @@ class EmbedCounter:
     def __init__(self) -> None:
         self.calls = 0
         self.texts = 0
+
+
+_WORDS = (
+    "minister embassy talks treaty sanctions visit council summit ceasefire delegation border trade envoy "
+    "parliament election reform budget harbour pipeline railway festival museum harvest drought flood bridge "
+    "satellite vaccine hospital university factory stadium orchestra archive courthouse"
+).split()
+
+
+def write_distinct_articles(folder: Path, count: int) -> None:
+    """Distinct made-up articles, two chunks or so each, so no two are duplicates of one another."""
+    rng = random.Random(7)
+    folder.mkdir()
+    for i in range(count):
+        sentences = [
+            f"Report {i}: the {' '.join(rng.sample(_WORDS, 6))} was discussed on day {rng.randint(1, 28)}."
+            for _ in range(12)
+        ]
+        (folder / f"article_{i:02d}.txt").write_text(f"Headline number {i}\n\n" + "\n\n".join(sentences))

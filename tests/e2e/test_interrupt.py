@@ -6,34 +6,15 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from support import write_distinct_articles
 
 pytestmark = pytest.mark.slow
-
-_WORDS = (
-    "minister embassy talks treaty sanctions visit council summit ceasefire delegation border trade envoy "
-    "parliament election reform budget harbour pipeline railway festival museum harvest drought flood bridge "
-    "satellite vaccine hospital university factory stadium orchestra archive courthouse"
-).split()
-
-
-def _write_articles(folder: Path, count: int) -> None:
-    """Distinct made-up articles, two chunks or so each, so no two are duplicates of one another."""
-    rng = random.Random(7)
-    folder.mkdir()
-    for i in range(count):
-        sentences = [
-            f"Report {i}: the {' '.join(rng.sample(_WORDS, 6))} was discussed on day {rng.randint(1, 28)}."
-            for _ in range(12)
-        ]
-        (folder / f"article_{i:02d}.txt").write_text(f"Headline number {i}\n\n" + "\n\n".join(sentences))
-
 
 def _qa(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "QA_HOME": str(home)}
@@ -44,7 +25,7 @@ def _qa(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
 
 def test_interrupted_ingest_keeps_its_work_and_resumes(tmp_path: Path) -> None:
     folder = tmp_path / "articles"
-    _write_articles(folder, 24)
+    write_distinct_articles(folder, 24)
     home = tmp_path / "home"
     env = {**os.environ, "QA_HOME": str(home)}
     process = subprocess.Popen(
