@@ -31,6 +31,7 @@ from qa.ui_format import (
     ensure_index,
     example_questions,
     history_for,
+    login_pair,
     redact_secrets,
     safe_upload_name,
     sources_html,
@@ -326,23 +327,13 @@ def _example_text(event: gr.SelectData) -> str:
     return str(value.get("text", "")) if isinstance(value, dict) else str(value or "")
 
 
-def parse_auth(value: str | None) -> tuple[str, str] | None:
-    """QA_UI_AUTH=user:password as Gradio's auth pair; None when unset. Raises QAError on another shape."""
-    if not value:
-        return None
-    user, sep, password = value.partition(":")
-    if not sep or not user or not password:
-        raise QAError("QA_UI_AUTH must look like user:password")
-    return user, password
-
-
 def launch_options(settings: Settings, *, host: str, port: int, share: bool) -> dict[str, Any]:
     """Blocks.launch() arguments: login when QA_UI_AUTH is set, no file served from outside Gradio's own cache
     (kept in QA_HOME/ui-tmp), uploads capped, nothing fetched from or offered to the internet unless --share."""
     home = settings.resolved_home()
     return {
         "server_name": host, "server_port": port, "share": share,
-        "auth": parse_auth(settings.ui_auth.get_secret_value() if settings.ui_auth else None),
+        "auth": login_pair(settings),
         "auth_message": "qa: sign in with the user and password in QA_UI_AUTH",
         "show_error": False, "allowed_paths": [],
         "blocked_paths": [str(home / d) for d in ("chroma", "lexical", "uploads")],

@@ -301,6 +301,17 @@ def upload_problem(name: str, size: int, max_bytes: int) -> str | None:
     return None
 
 
+def login_pair(settings: Settings) -> tuple[str, str] | None:
+    """QA_UI_AUTH=user:password as Gradio's auth pair; None when unset. Raises QAError on another shape."""
+    value = settings.ui_auth.get_secret_value() if settings.ui_auth is not None else ""
+    if not value:
+        return None
+    user, sep, password = value.partition(":")
+    if not sep or not user.strip() or not password:
+        raise QAError("QA_UI_AUTH must look like user:password")
+    return user.strip(), password
+
+
 def redact_secrets(text: str, environ: dict[str, str] | None = None) -> str:
     """text with API keys and passwords masked: values of *_KEY/*_TOKEN/... variables and key-shaped strings."""
     env = os.environ if environ is None else environ

@@ -408,3 +408,30 @@ def test_a_model_streams_into_the_chat_and_its_failure_is_a_message(
         assert "qa-warning" in fell_back[0][-1]["content"] and "July 14-15" in fell_back[0][-1]["content"]
         for output in (*failed, *fell_back):
             assert secret not in str(output) and "SECRET" not in str(output)
+
+
+def test_qa_chat_refuses_a_malformed_login_in_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from qa.cli import app
+
+    monkeypatch.setenv("QA_UI_AUTH", "no-colon-here")
+    result = CliRunner().invoke(app, ["chat", "--port", "9"])
+    assert result.exit_code == 1
+    assert result.stderr.strip() == "qa: QA_UI_AUTH must look like user:password"
+
+
+def test_qa_chat_on_a_busy_port_says_so_in_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from qa.cli import app
+
+    monkeypatch.setenv("QA_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "home" / "ui-tmp"))
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = CliRunner().invoke(app, ["chat", "--port", str(port)])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"qa: cannot serve on 127.0.0.1:{port}") and "Traceback" not in result.stderr
