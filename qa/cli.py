@@ -54,6 +54,7 @@ def ingest(
 ) -> None:
     """Index articles: clean page junk, chunk, embed, store. Unchanged files are skipped; re-running is safe."""
     from rich.console import Console
+    from rich.markup import escape
 
     from qa.ingest import ingest as run_ingest
 
@@ -62,8 +63,9 @@ def ingest(
     def show(result: FileResult) -> None:
         if as_json or quiet:
             return
-        line = f"[{_STATUS_STYLE[result.status]}]{result.status:>9}[/] {result.path}"
-        console.print(line + (f" — {result.detail}" if result.detail else ""))
+        # One line per file even in a pipe (soft_wrap), and a "[" in a file name is text, not markup (escape).
+        line = f"[{_STATUS_STYLE[result.status]}]{result.status:>9}[/] {escape(result.path)}"
+        console.print(line + (f" — {escape(result.detail)}" if result.detail else ""), soft_wrap=True)
 
     try:
         report = run_ingest(paths, prune=prune, progress=not as_json and sys.stderr.isatty(), on_result=show)
