@@ -34,6 +34,7 @@ SEED_QUESTIONS = {
 
 INDEX_LOCK = threading.Lock()  # one auto-seed or upload at a time, whichever session (or the warm-up) comes first
 _warm_up_started = threading.Event()
+_checked_homes: set[str] = set()
 _MARKER = re.compile(r"\[(\d+)\]")
 _SECRET_ENV = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD|AUTH)$", re.IGNORECASE)
 _SECRET_SHAPES = [
@@ -329,11 +330,19 @@ def _shorten(text: str, limit: int) -> str:
 
 
 def ensure_index(settings: Settings) -> None:
-    """Index the bundled seeds on an empty store (QA_AUTO_SEED), one caller at a time, so nobody sees half of it."""
+    """Index the bundled seeds on an empty store (QA_AUTO_SEED), one caller at a time, so nobody sees half of it.
+
+    Once a store has been checked, questions no longer wait for the lock, so an upload never holds them up
+    (answer() itself still re-seeds a store that was emptied since).
+    """
     from qa.answer import ensure_indexed
 
+    home = settings.chroma_url or str(settings.resolved_home())
+    if home in _checked_homes:
+        return
     with INDEX_LOCK:
         ensure_indexed(settings)
+        _checked_homes.add(home)
 
 
 def start_warm_up(settings: Settings) -> None:

@@ -435,3 +435,27 @@ def test_qa_chat_on_a_busy_port_says_so_in_one_line(tmp_path: Path, monkeypatch:
         result = CliRunner().invoke(app, ["chat", "--port", str(port)])
     assert result.exit_code == 1
     assert result.stderr.startswith(f"qa: cannot serve on 127.0.0.1:{port}") and "Traceback" not in result.stderr
+
+
+def test_an_upload_in_progress_does_not_hold_up_questions(seed_settings: Settings, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from qa.ui import ChatUI
+    from qa.ui_format import INDEX_LOCK, ensure_index
+
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "ui-tmp"))
+    ensure_index(seed_settings)
+    ui = ChatUI(seed_settings)
+    answers: list[str] = []
+
+    def ask() -> None:
+        steps = ui.ask("Who did Lavrov meet in Sochi?", [], "extractive", 5, False, None)  # type: ignore[arg-type]
+        answers.extend(str(step[0][-1]["content"]) for step in steps)
+
+    asking = threading.Thread(target=ask)
+    with INDEX_LOCK:  # what an upload holds while it ingests
+        asking.start()
+        asking.join(timeout=60)
+        assert not asking.is_alive()
+    assert "Kerry" in answers[-1]
