@@ -301,24 +301,28 @@ def build_app(ui: ChatUI) -> gr.Blocks:
                     delete = gr.Button("Delete article", variant="stop", scale=1, elem_id="qa-delete")
                 deleted = gr.Markdown(elem_id="qa-delete-status")
 
+        # Every event is the page's own, not an API: scripts use `from qa import answer, ingest`.
+        page: dict[str, Any] = {"api_visibility": "private"}
+        quietly: dict[str, Any] = {**page, "show_progress": "hidden"}
         ask_inputs = [question, turns, llm, top_k, show_uncited]
         ask_outputs = [chatbot, sources, turns, question, download, markdown]
-        question.submit(ui.ask, ask_inputs, ask_outputs)
-        send.click(ui.ask, ask_inputs, ask_outputs)
-        chatbot.example_select(_example_text, None, question, queue=False).then(ui.ask, ask_inputs, ask_outputs)
-        show_uncited.change(ui.render_sources, [turns, show_uncited], sources, queue=False)
-        clear.click(ui.clear, None, ask_outputs, queue=False)
-        chatbot.clear(ui.clear, None, ask_outputs, queue=False)  # the chatbot's own bin icon forgets the history too
+        question.submit(ui.ask, ask_inputs, ask_outputs, **page)
+        send.click(ui.ask, ask_inputs, ask_outputs, **page)
+        chatbot.example_select(_example_text, None, question, queue=False, **page).then(
+            ui.ask, ask_inputs, ask_outputs, **page)
+        show_uncited.change(ui.render_sources, [turns, show_uncited], sources, queue=False, **page)
+        clear.click(ui.clear, None, ask_outputs, queue=False, **page)
+        chatbot.clear(ui.clear, None, ask_outputs, queue=False, **page)  # the chatbot's own bin forgets the history too
         copy.click(None, markdown, None, js="(md) => { navigator.clipboard.writeText(md || ''); }").then(
-            lambda: gr.Info("Copied the conversation as Markdown."), None, None, queue=False)
+            lambda: gr.Info("Copied the conversation as Markdown."), None, None, queue=False, **page)
 
         library_outputs = [summary, table, doomed]
-        quietly: dict[str, Any] = {"show_progress": "hidden"}
         demo.load(ui.library, None, library_outputs, **quietly)
         library_tab.select(ui.library, None, library_outputs, **quietly)
-        upload.upload(ui.upload, upload, results, concurrency_limit=1).then(
-            lambda: None, None, upload, queue=False).then(ui.library, None, library_outputs, **quietly)
-        delete.click(ui.delete, doomed, deleted, concurrency_limit=1).then(ui.library, None, library_outputs, **quietly)
+        upload.upload(ui.upload, upload, results, concurrency_limit=1, **page).then(
+            lambda: None, None, upload, queue=False, **page).then(ui.library, None, library_outputs, **quietly)
+        delete.click(ui.delete, doomed, deleted, concurrency_limit=1, **page).then(
+            ui.library, None, library_outputs, **quietly)
     return demo
 
 

@@ -363,6 +363,8 @@ def test_login_is_required_when_qa_ui_auth_is_set(tmp_path: Path, monkeypatch: p
         assert fetch("/login", {"username": "ann", "password": password})[0] == 200
         status, config = fetch("/config")
         assert status == 200 and password not in config
+        status, info = fetch("/gradio_api/info")  # the page's events are not an API
+        assert status == 200 and json.loads(info)["named_endpoints"] == {}
     finally:
         demo.close()
 
