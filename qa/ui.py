@@ -342,7 +342,7 @@ def launch_options(settings: Settings, *, host: str, port: int, share: bool) -> 
         "show_error": False, "allowed_paths": [],
         "blocked_paths": [str(home / d) for d in ("chroma", "lexical", "uploads")],
         "max_file_size": f"{max(settings.max_file_mb * 2, 1):g}mb",  # a hard cap; the limit users see is checked per file
-        "ssr_mode": False, "mcp_server": False, "pwa": False, "footer_links": [],
+        "ssr_mode": False, "mcp_server": False, "pwa": False, "footer_links": [], "quiet": True,
         "css": (ASSETS / "ui.css").read_text(), "js": (ASSETS / "ui.js").read_text(),
         "theme": gr.themes.Default(primary_hue="blue"),
     }
@@ -359,4 +359,7 @@ def serve(
     start_warm_up(settings)
     demo = build_app(ChatUI(settings, llm))
     demo.queue(default_concurrency_limit=CONCURRENCY, max_size=64)
-    demo.launch(**options)
+    demo.launch(prevent_thread_lock=True, **options)
+    # Our own line instead of Gradio's, which suggests share=True
+    print(f"qa chat: open {demo.share_url or demo.local_url} (Ctrl-C to stop)", flush=True)
+    demo.block_thread()

@@ -344,7 +344,7 @@ def test_login_is_required_when_qa_ui_auth_is_set(tmp_path: Path, monkeypatch: p
     options = launch_options(settings, host="127.0.0.1", port=_free_port(), share=False)
     assert options["server_name"] == "127.0.0.1" and options["share"] is False and options["allowed_paths"] == []
     demo = build_app(ChatUI(settings))
-    demo.launch(prevent_thread_lock=True, quiet=True, **options)
+    demo.launch(prevent_thread_lock=True, **options)
     url = f"http://127.0.0.1:{options['server_port']}"
     browser = urllib.request.build_opener(urllib.request.ProxyHandler({}), urllib.request.HTTPCookieProcessor())
 

@@ -82,7 +82,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
     except subprocess.TimeoutExpired:
         process.kill()
     log.close()
-    assert "Traceback" not in (root / "server.log").read_text()
+    output = (root / "server.log").read_text()
+    assert f"qa chat: open {url}/" in output and "share=True" not in output and "Traceback" not in output
 
 
 @pytest.fixture(scope="module")
