@@ -15,11 +15,23 @@ import numpy as np
 
 from qa.embed import Embedder
 from qa.lexical import LexicalIndex
+from qa.metadata import stored_date_ord
 from qa.store import DenseHit, Store
 from qa.types import Passage
 
 RRF_K = 60  # the constant from Cormack et al. (2009); damps the weight of the very first ranks
 _NEAR_IDENTICAL = 0.8
+# With as_of, the days up to it come first: "this week" in a news question means the week before it was asked.
+RECENT_DAYS = 7
+RECENT_WEIGHT = 1.0  # weight of the recent-window rankings beside the rankings over everything up to as_of
+DENSE_WEIGHT = 1.0
+LEXICAL_WEIGHT = 1.0
+# With as_of, "this week" is said by the date; as words they only find articles that happen to say "this week".
+STRIP_TIME_WORDS = True
+_TIME_WORDS = re.compile(
+    r"\b(?:(?:this|last|past|next|earlier this|later this)\s+(?:week|weekend|month|year)|recently|so far this year)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -49,18 +61,36 @@ def retrieve(
     candidates: int,
     as_of: dt.date | None = None,
 ) -> Retrieval:
-    """Hybrid search for question. as_of (the day the question is asked) is accepted for date-aware ranking."""
+    """Hybrid search for question: the top_k passages, best first, near-identical ones dropped.
+
+    as_of (the day the question is asked) leaves out articles published after it and ranks those of the
+    RECENT_DAYS before it first; undated articles stay, ranked with the older ones.
+    """
     timings: dict[str, float] = {}
+    if as_of is not None and STRIP_TIME_WORDS:
+        question = " ".join(_TIME_WORDS.sub(" ", question).split()) or question
     t0 = time.perf_counter()
     vector = embedder.embed([question])[0]
     t1 = time.perf_counter()
-    dense = store.query_chunks(vector, candidates)
+    if as_of is None:
+        dense_lists = [store.query_chunks(vector, candidates)]
+    else:
+        dense_lists = _dense_as_of(store, vector, candidates, as_of.toordinal())
     t2 = time.perf_counter()
-    lexical = lexical_index.search(question, candidates)
+    if as_of is None:
+        lexical_lists = [lexical_index.search(question, candidates)]
+    else:
+        lexical_lists = _lexical_as_of(lexical_index, question, candidates, as_of.toordinal())
     t3 = time.perf_counter()
-    fused = fuse_rankings([[h.chunk_id for h in dense], [cid for cid, _ in lexical]])
-    dense_by_id = {h.chunk_id: h for h in dense}
-    lexical_by_id = dict(lexical)
+    rankings = [[h.chunk_id for h in hits] for hits in dense_lists] + [[c for c, _ in hits] for hits in lexical_lists]
+    # Lists come as (recent, all) pairs when as_of is given; the recent ones weigh RECENT_WEIGHT more.
+    if as_of is None:
+        weights = [DENSE_WEIGHT, LEXICAL_WEIGHT]
+    else:
+        weights = [DENSE_WEIGHT * RECENT_WEIGHT, DENSE_WEIGHT, LEXICAL_WEIGHT * RECENT_WEIGHT, LEXICAL_WEIGHT]
+    fused = fuse_rankings(rankings, k=RRF_K, weights=weights)
+    dense_by_id = {h.chunk_id: h for hits in dense_lists for h in hits}
+    lexical_by_id = {cid: score for hits in lexical_lists for cid, score in hits}
     wanted = [cid for cid, _ in fused[: top_k * 3]]
     missing = store.get_chunks([cid for cid in wanted if cid not in dense_by_id])
     passages: list[Passage] = []
@@ -72,6 +102,8 @@ def retrieve(
             text, meta = missing[chunk_id]
         else:
             continue  # deleted between the two searches
+        if as_of is not None and stored_date_ord(meta) > as_of.toordinal():
+            continue  # published after the day asked about, whichever search brought it
         shingles = _shingles(text)
         if any(_overlap(shingles, other) >= _NEAR_IDENTICAL for other in kept_shingles):
             continue
@@ -84,6 +116,29 @@ def retrieve(
         embed_ms=(t1 - t0) * 1000, dense_ms=(t2 - t1) * 1000, lexical_ms=(t3 - t2) * 1000, fuse_ms=(t4 - t3) * 1000
     )
     return Retrieval(passages=passages, query_vector=vector, timings=timings)
+
+
+def _dense_as_of(store: Store, vector: np.ndarray, candidates: int, day: int) -> list[list[DenseHit]]:
+    """Dense candidates from the recent window and from everything up to day (undated included, date_ord 0)."""
+    recent = store.query_chunks(
+        vector, candidates, where={"$and": [{"date_ord": {"$gte": day - RECENT_DAYS}}, {"date_ord": {"$lte": day}}]}
+    )
+    allowed = store.query_chunks(vector, candidates, where={"date_ord": {"$lte": day}})
+    if not allowed and store.count_chunks():
+        # A store written before date_ord existed: filter a wider unfiltered search on its ISO dates instead.
+        wider = [h for h in store.query_chunks(vector, candidates * 4) if stored_date_ord(h.metadata) <= day]
+        recent = [h for h in wider if stored_date_ord(h.metadata) >= day - RECENT_DAYS]
+        allowed = wider[:candidates]
+    return [recent, allowed]
+
+
+def _lexical_as_of(index: LexicalIndex, question: str, candidates: int, day: int) -> list[list[tuple[str, float]]]:
+    """BM25 candidates from the recent window and from everything up to day, masked by each chunk's date_ord."""
+    dates = getattr(index, "date_ords", None)  # None: an index without dates; later chunks are dropped after fusion
+    if dates is None:
+        return [[], index.search(question, candidates)]
+    recent = index.search(question, candidates, allowed=(dates >= day - RECENT_DAYS) & (dates <= day))
+    return [recent, index.search(question, candidates, allowed=dates <= day)]
 
 
 def _passage(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import numpy as np
@@ -219,3 +220,73 @@ def test_passages_carry_their_sentences(seed_settings: Settings, seed_store: Sto
             assert record["text"][start:end].strip()
     quote = result.citations[0]
     assert any((quote.start, quote.end) == span for p in result.passages for span in p.sentences)
+
+
+# --- as_of: the days before the question come first, later articles never ---------------------------------
+
+
+_BRIDGE_STORIES = {
+    "january.md": ("2024-01-09", "The Riverside council approved 12 million dollars for repairs to the old river bridge "
+                   "on Tuesday, the mayor said. Engineers found rust in the steel beams during a winter inspection."),
+    "march.md": ("2024-03-04", "Riverside councillors voted to spend 15 million dollars on the river bridge repairs, "
+                 "more than planned, after contractors priced the new deck. One lane will close in April."),
+    "april.md": ("2024-04-02", "Bridge repairs in Riverside will now cost 20 million dollars, the council agreed at a "
+                 "late meeting, as flooding delayed the work on the deck and the approach roads."),
+    "undated.md": (None, "A history of the Riverside river bridge: opened in 1931, widened in 1968, and repaired many "
+                   "times since; the council has approved money for its repairs every decade or so."),
+}
+
+
+def _bridge_story(day: str | None, text: str) -> str:
+    return "---\ntitle: Riverside bridge\n" + (f"date: {day}\n" if day else "") + "---\n" + text
+
+
+@pytest.fixture(scope="module")
+def dated_index(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    from qa.ingest import ingest
+
+    folder = tmp_path_factory.mktemp("dated")
+    for name, (day, text) in _BRIDGE_STORIES.items():
+        (folder / name).write_text(_bridge_story(day, text), encoding="utf-8")
+    settings = Settings(home=tmp_path_factory.mktemp("dated-home") / "home", auto_seed=False)
+    report = ingest([folder], settings=settings)
+    assert report.count("added") == 4, report
+    return settings
+
+
+def _sources(settings: Settings, as_of: dt.date | None) -> list[str]:
+    from qa.ingest import store_for
+
+    store = store_for(settings)
+    found = retrieve(
+        "How much did the council approve for the bridge repairs?",
+        store=store,
+        lexical_index=lexical.load(store, settings.resolved_home(), settings.collection),
+        embedder=get_embedder(settings.embed_model, settings.embed_batch),
+        top_k=5,
+        candidates=settings.candidates,
+        as_of=as_of,
+    )
+    return [p.source for p in found.passages]
+
+
+def test_as_of_ranks_the_week_before_first_and_leaves_out_later_articles(dated_index: Settings) -> None:
+    assert sorted(_sources(dated_index, None)) == ["april.md", "january.md", "march.md", "undated.md"]
+    in_march = _sources(dated_index, dt.date(2024, 3, 6))
+    assert in_march[0] == "march.md"
+    assert "april.md" not in in_march
+    assert set(in_march) == {"march.md", "january.md", "undated.md"}  # undated articles stay
+
+
+def test_as_of_before_every_dated_article_keeps_only_undated_ones(dated_index: Settings) -> None:
+    assert _sources(dated_index, dt.date(2023, 12, 31)) == ["undated.md"]
+
+
+def test_an_answer_as_of_a_day_never_cites_a_later_article(dated_index: Settings) -> None:
+    from qa.answer import answer
+
+    result = answer("How much did the council approve for the bridge repairs?", as_of="2024-03-06",
+                    settings=dated_index)
+    assert result.passages[0].source == "march.md"
+    assert result.citations and "april.md" not in {c.source for c in result.citations}
+    assert "20 million" not in result.text
