@@ -4,8 +4,9 @@ Usage: python benchmarks/load_ui.py [--sessions 20] [--seconds 180] [--url http:
 
 Without --url it starts `qa chat` on a free loopback port (QA_HOME as set; seeds indexed on first use) and stops
 it afterwards. Each session is its own Gradio client (its own session state), asks the eval questions in its own
-order through the page's /ask endpoint, and checks after every answer that its conversation holds exactly its
-own questions, in order. Prints errors, mix-ups, throughput and latency p50/p95/max.
+order through the page's own queue protocol (the page's events are private to it, so no API client can list them:
+this speaks what the browser speaks), and checks after every answer that its conversation holds exactly its own
+questions, in order. Prints errors, mix-ups, throughput and latency p50/p95/max.
 """
 
 from __future__ import annotations
@@ -20,10 +21,11 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
-from gradio_client import Client
+import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -54,6 +56,41 @@ def _start_chat() -> tuple[subprocess.Popen[bytes], str]:
     raise SystemExit("qa chat did not start within 180 s")
 
 
+class PageSession:
+    """One browser tab's worth of state: a session hash, under which the server keeps this tab's conversation."""
+
+    def __init__(self, url: str, timeout: float = 300.0) -> None:
+        self.api = url.rstrip("/") + "/gradio_api"
+        self.session = uuid.uuid4().hex[:11]
+        self.http = httpx.Client(timeout=timeout)
+        config = self.http.get(url.rstrip("/") + "/config").json()
+        ask = next(d for d in config["dependencies"] if d.get("api_name") == "ask")
+        self.fn_index = int(ask["id"])
+        self.trigger = ask["targets"][0][0]
+
+    def ask(self, question: str) -> list[dict[str, Any]]:
+        """The conversation shown once question is answered (inputs: question, the history state, answerer,
+        top-k, show uncited)."""
+        payload = {
+            "data": [question, None, "extractive", 5, False],
+            "fn_index": self.fn_index,
+            "trigger_id": self.trigger,
+            "session_hash": self.session,
+            "event_data": None,
+        }
+        self.http.post(f"{self.api}/queue/join", json=payload).raise_for_status()
+        with self.http.stream("GET", f"{self.api}/queue/data", params={"session_hash": self.session}) as stream:
+            for line in stream.iter_lines():
+                if not line.startswith("data:"):
+                    continue
+                message = json.loads(line[5:])
+                if message.get("msg") == "process_completed":
+                    if not message.get("success"):
+                        raise RuntimeError(f"the page failed: {message.get('output')}")
+                    return list(message["output"]["data"][0])
+        raise RuntimeError("the page closed the stream before the answer was complete")
+
+
 def _user_turns(conversation: list[dict[str, Any]]) -> list[str]:
     turns = []
     for message in conversation:
@@ -81,14 +118,14 @@ def run(url: str, sessions: int, seconds: float) -> dict[str, Any]:
     deadline = time.perf_counter() + seconds
 
     def session(n: int) -> None:
-        client = Client(url, verbose=False)
+        page = PageSession(url)
         mine = random.Random(n).sample(questions, k=min(12, len(questions)))
         asked: list[str] = []
         while time.perf_counter() < deadline and len(asked) < len(mine):
             question = mine[len(asked)]
             started = time.perf_counter()
             try:
-                conversation = client.predict(question, "extractive", 5, False, api_name="/ask")[0]
+                conversation = page.ask(question)
             except Exception as exc:  # noqa: BLE001 - a load test reports every failure, whatever it is
                 with lock:
                     errors.append(f"session {n}: {type(exc).__name__}: {exc}")
@@ -133,7 +170,7 @@ def main() -> int:
     if url is None:
         process, url = _start_chat()
     try:
-        Client(url, verbose=False).predict("Warm-up: when did Kerry visit Moscow?", "extractive", 5, False, api_name="/ask")
+        PageSession(url).ask("Warm-up: when did Kerry visit Moscow?")
         result = run(url, args.sessions, args.seconds)
     finally:
         if process is not None:

@@ -19,7 +19,7 @@ def test_twenty_sessions_keep_their_own_conversations(tmp_path: Path, monkeypatc
     monkeypatch.setenv("QA_AUTO_SEED", "true")
     process, url = load_ui._start_chat()
     try:
-        load_ui.Client(url, verbose=False).predict("When did Kerry visit Moscow?", "extractive", 5, False, api_name="/ask")
+        load_ui.PageSession(url).ask("When did Kerry visit Moscow?")
         result = load_ui.run(url, sessions=20, seconds=20)
     finally:
         process.terminate()
