@@ -15,6 +15,7 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -207,29 +208,67 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
 # -- multiple choice -------------------------------------------------------------------------------------------
 
 _WORD = re.compile(r"\w+")
+PROXIMITY_WINDOW = 12  # words either side of a choice in which question words count as support
+RANK_DECAY = 1.0  # a passage at rank r weighs 1 / r ** RANK_DECAY
 
 
-def pick_choice(choices: list[str], passages: list[Passage], answer_text: str = "") -> int:
-    """The choice the retrieved passages support best: a choice named verbatim in a passage scores that passage's
-    rank weight (1/rank), one whose words only partly appear scores the share present at half weight; the
-    extractive answer counts as a passage ranked first. Ties go to the earliest choice."""
-    texts = [answer_text] + [f"{p.title}\n{p.text}" for p in passages] if answer_text else [
-        f"{p.title}\n{p.text}" for p in passages
-    ]
-    folded = [t.casefold() for t in texts]
-    words = [set(_WORD.findall(t)) for t in folded]
+def pick_choice(question: str, choices: list[str], passages: list[Passage], answer_text: str = "") -> int:
+    """The choice the retrieved passages support best, found without a model.
+
+    Every place a choice is named in a passage scores 1 plus the share of the question's words found within
+    PROXIMITY_WINDOW words of it (closer counts more: "Buffalo Bills safety Damar Hamlin" supports the Bills for
+    "Hamlin plays for which team?" more than a later mention of the Bengals), weighted by the passage's rank; the
+    extractive answer counts as a passage ranked first. Ties go to the earliest choice.
+    """
+    from qa.lexical import analyze
+
+    question_terms = set(analyze(question))
+    texts = ([answer_text] if answer_text else []) + [f"{p.title}\n{p.text}" for p in passages]
+    tokenised = [_stems(text) for text in texts]
     scores = []
     for choice in choices:
-        needle = choice.casefold().strip()
-        choice_words = set(_WORD.findall(needle))
+        needle = _stems(choice)
+        terms = question_terms - set(needle)
         score = 0.0
-        for rank, (text, present) in enumerate(zip(folded, words, strict=True), start=1):
-            if needle and needle in text:
-                score += 1.0 / rank
-            elif choice_words:
-                score += 0.5 * len(choice_words & present) / len(choice_words) / rank
+        for rank, stems in enumerate(tokenised, start=1):
+            weight = 1.0 / rank**RANK_DECAY
+            for at in _occurrences(stems, needle):
+                score += weight * (1.0 + _support(stems, at, len(needle), terms))
         scores.append(score)
     return max(range(len(choices)), key=lambda i: (scores[i], -i))
+
+
+def _stems(text: str) -> list[str]:
+    return [_stem(word) for word in _WORD.findall(text.casefold())]
+
+
+@lru_cache(maxsize=200_000)
+def _stem(word: str) -> str:
+    """The word as BM25 sees it (Snowball stem); a stopword stays itself, so "the" still separates names."""
+    from qa.lexical import analyze
+
+    stems = analyze(word)
+    return stems[0] if stems else word
+
+
+def _occurrences(stems: list[str], needle: list[str]) -> list[int]:
+    if not needle:
+        return []
+    n = len(needle)
+    return [i for i in range(len(stems) - n + 1) if stems[i : i + n] == needle]
+
+
+def _support(stems: list[str], at: int, length: int, terms: set[str]) -> float:
+    """Share of the question's words near the occurrence at stems[at:at+length], each by its nearest distance."""
+    if not terms:
+        return 0.0
+    nearest: dict[str, int] = {}
+    lo, hi = max(0, at - PROXIMITY_WINDOW), min(len(stems), at + length + PROXIMITY_WINDOW)
+    for i in range(lo, hi):
+        if stems[i] in terms:
+            distance = at - i if i < at else max(0, i - (at + length - 1))
+            nearest[stems[i]] = min(distance, nearest.get(stems[i], distance))
+    return sum(1.0 / (1.0 + d / 4) for d in nearest.values()) / len(terms)
 
 
 def run(
@@ -259,7 +298,7 @@ def run(
     rows = []
     for question in tqdm(questions, desc=f"RealTime QA {split}", unit="q", disable=not progress):
         got = answer(question.question, top_k=TOP_K, llm=llm, as_of=question.date, settings=split_settings)
-        picked = pick_choice(question.choices, got.passages, "" if got.abstained else got.text)
+        picked = pick_choice(question.question, question.choices, got.passages, "" if got.abstained else got.text)
         rows.append(score_question(question, got, texts, picked))
     summary = {"dataset": "realtimeqa", "split": split, "limit": limit, "answerer": llm or settings.llm,
                **summarize(rows), "ingest": record}
