@@ -7,6 +7,7 @@ The passages go to the model numbered and fenced as data, fitted into its contex
 from __future__ import annotations
 
 import re
+import threading
 import time
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
@@ -70,19 +71,47 @@ def answer_with_model(
     is returned instead, with a warning saying why; with fallback off, the LLMError is raised.
     """
     shown = _Shown()
+    # Worked out while the model writes, so a failure late in the timeout is answered at once.
+    backup = _Background(extractive) if fallback else None
     try:
         if failed is not None:
             raise failed
         return (yield from _generate(llm, question, passages, options, vectors, shown))
     except LLMError as exc:
-        if not fallback:
+        if backup is None:
             raise
         note = render("model_failed", reason=str(exc).rstrip("."))
-        draft = extractive()
+        draft = backup.result()
         if shown.any:
             yield f"\n\n{note}\n\n"
         yield from sentence_deltas(draft.text)
+        if shown.started is not None:  # how long the model had before it failed
+            shown.timings["llm_ms"] = (time.perf_counter() - shown.started) * 1000
         return Generated(draft.text, draft.citations, draft.abstained, "extractive", [note], shown.timings)
+
+
+class _Background:
+    """fn() run in a thread from now; result() waits for it and returns it (or raises what it raised)."""
+
+    def __init__(self, fn: Callable[[], Draft]) -> None:
+        self._fn = fn
+        self._value: Draft | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="qa-extractive-backup", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._value = self._fn()
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            self._error = exc
+
+    def result(self) -> Draft:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._value is not None
+        return self._value
 
 
 @dataclass
@@ -90,14 +119,17 @@ class _Shown:
     """Whether any of the model's text reached the caller, and the timings so far."""
 
     any: bool = False
+    started: float | None = None  # when the first model call began
     timings: dict[str, float] = field(default_factory=dict)
 
 
 def _generate(
     llm: LLM, question: str, passages: list[Passage], options: Options, vectors: VectorCache, shown: _Shown
 ) -> Generator[str, None, Generated]:
-    started = time.perf_counter()
+    building = time.perf_counter()
     prompt, count = build_prompt(question, passages, options)
+    started = shown.started = time.perf_counter()
+    shown.timings["prompt_ms"] = (started - building) * 1000
     text, dropped = yield from _stream_reply(llm, prompt, count, options.timeout, shown, started)
     sentences = split_answer(text)
     if not _abstains(text) and not any(s.cites for s in sentences):

@@ -95,11 +95,14 @@ class FakeLLMServer:
                 return self._send(200, "application/json", json.dumps(payload).encode())
 
             def _send(self, status: int, kind: str, data: bytes) -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", kind)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", kind)
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up, as it should past its deadline
 
             def _stream(self, text: str, ollama: bool, model: str) -> None:
                 behaviour = server.behaviour

@@ -52,6 +52,7 @@ class LLM(Protocol):
     """A chat model. Both methods raise LLMError on failure; neither needs to enforce the deadline (see bounded)."""
 
     spec: str
+    where: str  # the server it talks to ("" in-process), for messages
 
     def complete(self, prompt: Prompt) -> str:
         """The whole reply at once."""
@@ -100,12 +101,17 @@ def bounded_stream(llm: LLM, prompt: Prompt, timeout: float) -> Iterator[str]:
     before the first token is retried once while time remains. Raises LLMError; closing the iterator early
     stops the worker at its next token.
     """
-    return _bounded(lambda: llm.stream(prompt), llm.spec, timeout)
+    return _bounded(lambda: llm.stream(prompt), describe(llm), timeout)
 
 
 def bounded_complete(llm: LLM, prompt: Prompt, timeout: float) -> str:
     """llm.complete(prompt) under the same deadline and retry rules as bounded_stream."""
-    return "".join(_bounded(lambda: iter([llm.complete(prompt)]), llm.spec, timeout))
+    return "".join(_bounded(lambda: iter([llm.complete(prompt)]), describe(llm), timeout))
+
+
+def describe(llm: LLM) -> str:
+    """The model as messages name it: "openai:m at http://127.0.0.1:8000/v1"."""
+    return f"{llm.spec} at {llm.where}" if llm.where else llm.spec
 
 
 def _bounded(start: Callable[[], Iterator[str]], spec: str, timeout: float) -> Iterator[str]:

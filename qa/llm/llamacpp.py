@@ -14,6 +14,9 @@ from typing import Any
 from qa.errors import LLMError
 from qa.llm import Options, Prompt, one_line
 
+# llama.cpp's own default; llama-cpp-python's chat default (1.0) lets small models loop on a phrase at temperature 0.
+_REPEAT_PENALTY = 1.1
+
 
 class LlamaCppChat:
     """Chat completion with the chat template the GGUF file carries, through llama_cpp.Llama directly.
@@ -25,6 +28,7 @@ class LlamaCppChat:
 
     def __init__(self, path: str, options: Options) -> None:
         self.spec = f"llamacpp:{path}"
+        self.where = ""
         self._options = options
         model_path = Path(path).expanduser().resolve()
         if not model_path.is_file():
@@ -43,6 +47,7 @@ class LlamaCppChat:
                 messages=prompt.messages(),
                 temperature=self._options.temperature,
                 max_tokens=self._options.max_tokens,
+                repeat_penalty=_REPEAT_PENALTY,
                 stream=True,
             )
             for chunk in chunks:
