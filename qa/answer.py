@@ -137,7 +137,7 @@ def answer_stream(
         "total_ms": (t_answered - started) * 1000,
     }
     if "first_token_ms" in timings:  # counted from the question, as a user waits for it
-        timings["first_token_ms"] += (t_retrieved - started) * 1000
+        timings["first_token_ms"] += (t_retrieved - started) * 1000 + timings.get("prompt_ms", 0.0)
     yield Answer(
         question=question,
         text=result.text,
