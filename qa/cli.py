@@ -315,6 +315,46 @@ def _shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
+@app.command()
+def bench(
+    corpus: Annotated[Path | None, typer.Option("--corpus", help="Folder of articles, or a .jsonl(.gz) news corpus.")]
+    = None,
+    synthetic: Annotated[int | None, typer.Option("--synthetic", help="Chunks of a synthetic corpus (real "
+                                                  "sentences recombined).")] = None,
+    news: Annotated[Path | None, typer.Option("--news", help="A .jsonl(.gz) corpus whose sentences the synthetic "
+                                              "corpus also draws on.")] = None,
+    limit: Annotated[int | None, typer.Option("--limit", help="Articles to take from a .jsonl corpus.")] = None,
+    json_path: Annotated[Path | None, typer.Option("--json", help="Also write the results here.")] = None,
+    peer: Annotated[bool, typer.Option("--peer/--no-peer", help="Run the llama-index pipeline beside (bench "
+                                       "extra).")] = True,
+    server: Annotated[bool, typer.Option("--server", help="Also index into a `chroma run` server on 127.0.0.1 "
+                                         "and compare answers.")] = False,
+    work: Annotated[Path | None, typer.Option("--work", help="Scratch folder (default: the temp dir's "
+                                              "qa-bench).")] = None,
+) -> None:
+    """Time ingest, retrieval and answers on a corpus, beside the stock llama-index pipeline; prints JSON."""
+    from qa import bench as benchmark
+
+    if (corpus is None) == (synthetic is None):
+        typer.echo("qa: give one of --corpus PATH or --synthetic N", err=True)
+        raise typer.Exit(2)
+    workdir = (work or benchmark.default_work_dir()).resolve()
+    workdir.mkdir(parents=True, exist_ok=True)
+    try:
+        chosen = (benchmark.folder_corpus(corpus, workdir, limit) if corpus is not None
+                  else benchmark.synthetic_corpus(int(synthetic or 0), workdir, news))
+        result = benchmark.run(chosen, workdir, peer=peer, server=server,
+                               progress=lambda line: typer.echo(line, err=True))
+    except QAError as exc:
+        _fail(exc)
+        return
+    text = json.dumps(result, indent=2)
+    typer.echo(text)
+    if json_path is not None:
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        json_path.write_text(text + "\n")
+
+
 def main() -> None:
     configure_offline()
     app()

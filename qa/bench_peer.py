@@ -1,0 +1,92 @@
+"""The peer `qa bench` compares against: the stock llama-index pipeline a user would otherwise write.
+
+SimpleDirectoryReader -> VectorStoreIndex over a ChromaVectorStore, llama-index defaults everywhere except two
+things that keep the comparison fair: the same embedding model (ours, wrapped as a llama-index embedding) and the
+same chunk size (128 tokens, 24 overlap; the default 1024-token chunks would be cut to 256 by the model).
+Needs the bench extra: pip install -e ".[bench]".
+"""
+
+from __future__ import annotations
+
+import shutil
+import statistics
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from qa.embed import Embedder
+
+if TYPE_CHECKING:
+    from qa.bench import Corpus
+
+
+def wrap_embedder(texts_embedder: Embedder, query_embedder: Embedder) -> Any:
+    """Our embedders as a llama-index BaseEmbedding: texts through one (cached sentences or the model), queries
+    through the model, as ours are."""
+    from llama_index.core.embeddings import BaseEmbedding
+    from pydantic import PrivateAttr
+
+    class QAEmbedding(BaseEmbedding):
+        _texts: Any = PrivateAttr()
+        _queries: Any = PrivateAttr()
+
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(model_name="qa-minilm", **kwargs)
+            self._texts = texts_embedder
+            self._queries = query_embedder
+
+        def _get_query_embedding(self, query: str) -> list[float]:
+            return [float(x) for x in self._queries.embed([query])[0]]
+
+        async def _aget_query_embedding(self, query: str) -> list[float]:
+            return self._get_query_embedding(query)
+
+        def _get_text_embedding(self, text: str) -> list[float]:
+            return [float(x) for x in self._texts.embed([text])[0]]
+
+        def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+            return [[float(x) for x in row] for row in self._texts.embed(texts)]
+
+    return QAEmbedding()
+
+
+def run_peer(corpus: Corpus, work: Path, model: Embedder, top_k: int) -> dict[str, Any]:
+    """Build the peer's index of corpus under work/ and time its retriever; peer_* keys."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+    from llama_index.core import Document, SimpleDirectoryReader, StorageContext, VectorStoreIndex
+    from llama_index.core.node_parser import SentenceSplitter
+    from llama_index.vector_stores.chroma import ChromaVectorStore
+
+    from qa.config import configure_offline
+
+    configure_offline()
+    shutil.rmtree(work, ignore_errors=True)
+    embed_model = wrap_embedder(corpus.embedder or model, model)
+    started = time.perf_counter()
+    client = chromadb.PersistentClient(path=str(work / "chroma"), settings=ChromaSettings(anonymized_telemetry=False))
+    collection = client.get_or_create_collection("peer", embedding_function=None)
+    storage = StorageContext.from_defaults(vector_store=ChromaVectorStore(chroma_collection=collection))
+    splitter = SentenceSplitter(chunk_size=128, chunk_overlap=24)
+    if corpus.folder is not None:
+        documents = SimpleDirectoryReader(str(corpus.folder), recursive=True).load_data()
+    else:
+        assert corpus.articles is not None
+        documents = [Document(text=a.text(corpus.pool)) for a in corpus.articles()]
+    index = VectorStoreIndex.from_documents(
+        documents, storage_context=storage, embed_model=embed_model, transformations=[splitter]
+    )
+    ingest_s = time.perf_counter() - started
+    retriever = index.as_retriever(similarity_top_k=top_k)
+    for q in corpus.queries[:3]:
+        retriever.retrieve(q)
+    latencies = []
+    for q in corpus.queries:
+        t0 = time.perf_counter()
+        retriever.retrieve(q)
+        latencies.append((time.perf_counter() - t0) * 1000)
+    return {
+        "peer_ingest_s": round(ingest_s, 2),
+        "peer_n_chunks": collection.count(),
+        "peer_retrieve_p50_ms": round(statistics.median(latencies), 2),
+    }
