@@ -23,7 +23,7 @@ RRF_K = 60  # the constant from Cormack et al. (2009); damps the weight of the v
 _NEAR_IDENTICAL = 0.8
 # With as_of, the days up to it come first: "this week" in a news question means the week before it was asked.
 RECENT_DAYS = 7
-RECENT_WEIGHT = 1.0  # weight of the recent-window rankings beside the rankings over everything up to as_of
+RECENT_WEIGHT = 0.5  # weight of the recent-window rankings beside those over everything up to as_of (tuned on dev)
 DENSE_WEIGHT = 1.0
 LEXICAL_WEIGHT = 1.0
 # With as_of, "this week" is said by the date; as words they only find articles that happen to say "this week".
