@@ -329,11 +329,12 @@ class chroma_server:
 def synthetic_corpus(n_chunks: int, work: Path, news: Path | None, *, seed: int = 0,
                      max_sentences: int = 5000) -> Corpus:
     """A corpus of about n_chunks chunks recombined from real sentences (the seeds, and news when given)."""
-    pool = read_sentences(bundled_dir("seeds"), news, max_articles=2500, max_sentences=max_sentences, per_article=3)
+    pool = read_sentences(bundled_dir("seeds"), news, max_articles=2500, max_sentences=max_sentences,
+                          per_article=3 if news else 1_000)
     model = get_embedder(Settings().embed_model)
     embedder = CachedSentenceEmbedder(pool, sentence_vectors(pool, model, work / "cache"))
     rng = np.random.default_rng(seed)
-    queries = [" ".join(pool[int(i)].split()[:10]) for i in rng.choice(len(pool), size=30, replace=False)]
+    queries = [" ".join(pool[int(i)].split()[:10]) for i in rng.choice(len(pool), size=min(30, len(pool)), replace=False)]
     n_words = words_for_chunks(n_chunks)
     corpus = Corpus(name=f"synthetic-{n_chunks}", queries=queries, pool=pool, embedder=embedder, notes=[
         f"{len(pool)} distinct sentences from the seeds"
