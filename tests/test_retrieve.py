@@ -226,14 +226,14 @@ def test_passages_carry_their_sentences(seed_settings: Settings, seed_store: Sto
 
 
 _BRIDGE_STORIES = {
-    "january.md": ("2024-01-09", "The Riverside council approved 12 million dollars for repairs to the old river bridge "
-                   "on Tuesday, the mayor said. Engineers found rust in the steel beams during a winter inspection."),
-    "march.md": ("2024-03-04", "Riverside councillors voted to spend 15 million dollars on the river bridge repairs, "
-                 "more than planned, after contractors priced the new deck. One lane will close in April."),
-    "april.md": ("2024-04-02", "Bridge repairs in Riverside will now cost 20 million dollars, the council agreed at a "
-                 "late meeting, as flooding delayed the work on the deck and the approach roads."),
-    "undated.md": (None, "A history of the Riverside river bridge: opened in 1931, widened in 1968, and repaired many "
-                   "times since; the council has approved money for its repairs every decade or so."),
+    "january.md": ("2024-01-09", ("The Riverside council approved 12 million dollars for repairs to the old river bridge "
+                   "on Tuesday, the mayor said. Engineers found rust in the steel beams during a winter inspection.")),
+    "march.md": ("2024-03-04", ("Riverside councillors voted to spend 15 million dollars on the river bridge repairs, "
+                 "more than planned, after contractors priced the new deck. One lane will close in April.")),
+    "april.md": ("2024-04-02", ("Bridge repairs in Riverside will now cost 20 million dollars, the council agreed at a "
+                 "late meeting, as flooding delayed the work on the deck and the approach roads.")),
+    "undated.md": (None, ("A history of the Riverside river bridge: opened in 1931, widened in 1968, and repaired many "
+                   "times since; the council has approved money for its repairs every decade or so.")),
 }
 
 
