@@ -19,6 +19,7 @@ from qa.config import configure_offline
 from qa.embed import VectorCache
 from qa.errors import LLMError
 from qa.extractive import Draft
+from qa.guard import defuse
 from qa.llm import LLM, Options, Prompt, bounded_complete, bounded_stream
 from qa.prompts import load_prompt, render
 from qa.types import Citation, Passage
@@ -190,7 +191,7 @@ def build_prompt(question: str, passages: list[Passage], options: Options) -> tu
         cost = count_tokens(block) + 1
         if cost > budget:
             if not blocks and budget >= _MIN_PASSAGE_TOKENS:
-                blocks.append(passage_block(n, passage, limit=budget - (cost - count_tokens(passage.text))))
+                blocks.append(passage_block(n, passage, limit=budget - (cost - count_tokens(defuse(passage.text)))))
             break
         blocks.append(block)
         budget -= cost
@@ -204,10 +205,11 @@ def build_prompt(question: str, passages: list[Passage], options: Options) -> tu
 
 
 def passage_block(n: int, passage: Passage, limit: int | None = None) -> str:
-    """One numbered passage, its headline, date and text fenced as quoted data."""
-    text = passage.text if limit is None else _truncate(passage.text, limit)
+    """One numbered passage, its headline, date and text fenced as quoted data, with text that addresses a model
+    withheld."""
+    text = defuse(passage.text) if limit is None else _truncate(defuse(passage.text), limit)
     date = ", ".join(x for x in (passage.date, passage.outlet) if x) or "unknown"
-    return render("passage", n=str(n), title=_as_data(passage.title), date=_as_data(date), text=_as_data(text))
+    return render("passage", n=str(n), title=_as_data(defuse(passage.title)), date=_as_data(date), text=_as_data(text))
 
 
 def condense(llm: LLM, history: list[Any], question: str, timeout: float) -> str | None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from qa.chunk import split_sentences
+
 # Phrases that address a model rather than report news, in the forms seen in real injection attempts. A news
 # sentence that *reports* such an attempt ("researchers showed that 'ignore previous instructions' works") is rare
 # in an archive, and losing it from extractive answers costs less than quoting an injection as fact.
@@ -50,3 +52,23 @@ def strip_citation_markers(text: str) -> str:
         if stripped == text:
             return text
         text = stripped
+
+
+WITHHELD = "[text addressed to an AI model withheld]"
+
+
+def defuse(text: str) -> str:
+    """Article text made safe to quote to a model: sentences that address a model are replaced by a visible
+    placeholder and fake citation markers are removed.
+
+    The prompt already fences passages as data; this is the second layer, for models too small to respect fences.
+    """
+    parts: list[str] = []
+    last = 0
+    for start, end in split_sentences(text):
+        if addresses_a_model(text[start:end]):
+            parts.append(text[last:start])
+            parts.append(WITHHELD)
+            last = end
+    parts.append(text[last:])
+    return strip_citation_markers("".join(parts))

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import random
 import re
+import socket
 from pathlib import Path
+
+from qa.store import Store
+from qa.types import Answer
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS_DIR = ROOT / "seeds"
@@ -97,3 +101,34 @@ def write_distinct_articles(folder: Path, count: int) -> None:
             for _ in range(12)
         ]
         (folder / f"article_{i:02d}.txt").write_text(f"Headline number {i}\n\n" + "\n\n".join(sentences))
+
+
+def article_text(store: Store, article_id: str) -> str:
+    record = store.article_by_id(article_id, with_text=True)
+    assert record is not None
+    return str(record["text"])
+
+
+def assert_citations_valid(result: Answer, store: Store) -> None:
+    """Whatever the answerer wrote: every marker left names a shown citation, every citation a retrieved passage,
+    and every quote is the exact span of its article inside that passage; a sentence is never shown citing a
+    source that was not found, and an answer citing nothing says so."""
+    markers = {int(n) for n in re.findall(r"\[(\d+)\]", result.text)}
+    assert markers == {c.n for c in result.citations}, (result.text, result.citations)
+    for citation in result.citations:
+        assert 1 <= citation.n <= len(result.passages)
+        passage = result.passages[citation.n - 1]
+        assert (citation.article_id, citation.source) == (passage.article_id, passage.source)
+        assert passage.start <= citation.start < citation.end <= passage.end
+        assert article_text(store, citation.article_id)[citation.start : citation.end] == citation.quote
+    if result.abstained:
+        assert result.citations == []
+    elif not result.citations:
+        assert any("cites none" in w for w in result.warnings), result.warnings
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now, for a server a test starts."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

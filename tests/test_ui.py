@@ -15,7 +15,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from support import ARTICLE_COMET, ARTICLE_PARKS, SEED_002
+from support import ARTICLE_COMET, ARTICLE_PARKS, SEED_002, free_port
 
 from qa.config import Settings
 from qa.types import Answer, Citation, Passage
@@ -329,19 +329,13 @@ def test_ask_streams_a_cited_answer_and_keeps_errors_in_the_page(seed_settings: 
     assert len(empty) == 1  # nothing asked, nothing changed
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_login_is_required_when_qa_ui_auth_is_set(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "home" / "ui-tmp"))
     from qa.ui import ChatUI, build_app, launch_options
 
     password = "s3cret-pass-42"
     settings = Settings(home=tmp_path / "home", auto_seed=False, ui_auth=f"ann:{password}")
-    options = launch_options(settings, host="127.0.0.1", port=_free_port(), share=False)
+    options = launch_options(settings, host="127.0.0.1", port=free_port(), share=False)
     assert options["server_name"] == "127.0.0.1" and options["share"] is False and options["allowed_paths"] == []
     demo = build_app(ChatUI(settings))
     demo.launch(prevent_thread_lock=True, **options)

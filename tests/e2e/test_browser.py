@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -22,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support import ARTICLE_TRAINS, SEED_002, SEEDS_DIR
+from support import ARTICLE_TRAINS, SEED_002, SEEDS_DIR, free_port
 
 pytestmark = pytest.mark.slow
 
@@ -33,12 +32,6 @@ TITLE = "Moscow hopes for constructive talks with US Secretary of State"
 STARTUP_TIMEOUT_S = 120
 ANSWER_TIMEOUT_S = 60
 SCREENSHOTS_ENV = os.environ.get("QA_SCREENSHOTS")  # read at import: the suite's fixtures clear QA_* variables
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 _LOCAL = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never through a proxy
@@ -62,7 +55,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
     env = {k: v for k, v in os.environ.items() if not k.startswith(("QA_", "GRADIO_"))}
     env.update(QA_HOME=str(home), QA_AUTO_SEED="true", GRADIO_ANALYTICS_ENABLED="False", HF_HUB_OFFLINE="1",
                NO_PROXY="127.0.0.1,localhost", no_proxy="127.0.0.1,localhost")
-    port = _free_port()
+    port = free_port()
     log = (root / "server.log").open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "qa.cli", "chat", "--host", "127.0.0.1", "--port", str(port)],

