@@ -118,23 +118,27 @@ def run(url: str, sessions: int, seconds: float) -> dict[str, Any]:
     deadline = time.perf_counter() + seconds
 
     def session(n: int) -> None:
-        page = PageSession(url)
-        mine = random.Random(n).sample(questions, k=min(12, len(questions)))
-        asked: list[str] = []
-        while time.perf_counter() < deadline and len(asked) < len(mine):
-            question = mine[len(asked)]
-            started = time.perf_counter()
-            try:
-                conversation = page.ask(question)
-            except Exception as exc:  # noqa: BLE001 - a load test reports every failure, whatever it is
+        """A user who asks a conversation of up to 12 questions, then opens a new tab, until the deadline."""
+        rounds = 0
+        while time.perf_counter() < deadline:
+            page = PageSession(url)
+            mine = random.Random(n * 1000 + rounds).sample(questions, k=min(12, len(questions)))
+            rounds += 1
+            asked: list[str] = []
+            while time.perf_counter() < deadline and len(asked) < len(mine):
+                question = mine[len(asked)]
+                started = time.perf_counter()
+                try:
+                    conversation = page.ask(question)
+                except Exception as exc:  # noqa: BLE001 - a load test reports every failure, whatever it is
+                    with lock:
+                        errors.append(f"session {n}: {type(exc).__name__}: {exc}")
+                    return
+                asked.append(" ".join(question.split()))
                 with lock:
-                    errors.append(f"session {n}: {type(exc).__name__}: {exc}")
-                return
-            asked.append(" ".join(question.split()))
-            with lock:
-                latencies.append((time.perf_counter() - started) * 1000)
-                if _user_turns(conversation) != asked:
-                    mixups.append(f"session {n}: asked {len(asked)} questions, its page shows another conversation")
+                    latencies.append((time.perf_counter() - started) * 1000)
+                    if _user_turns(conversation) != asked:
+                        mixups.append(f"session {n}: asked {len(asked)} questions, its page shows another conversation")
 
     started = time.perf_counter()
     threads = [threading.Thread(target=session, args=(n,)) for n in range(sessions)]
