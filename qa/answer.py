@@ -21,6 +21,7 @@ from qa.extractive import Draft, answer_extractively
 from qa.generate import Generated, answer_with_model, condense, sentence_deltas
 from qa.ingest import ingest, store_for
 from qa.llm import get_llm, options_from
+from qa.question import leans_on_context
 from qa.retrieve import retrieve
 from qa.types import Answer
 
@@ -88,7 +89,9 @@ def answer_stream(
     store = store_for(settings)
     index = lexical.load(store, settings.resolved_home(), settings.collection, chunks_in_store=chunks)
     embedder = get_embedder(settings.embed_model, settings.embed_batch)
-    previous = last_exchange(history)
+    # A model rewrites any follow-up itself; without one, only a question that leans on the conversation brings
+    # the previous exchange into retrieval, so a change of topic is answered from the new topic's articles.
+    previous = last_exchange(history) if model is not None or leans_on_context(question) else ""
     query = f"{previous}\n{question}" if previous else question
     t_setup = time.perf_counter()
     rewritten: str | None = None

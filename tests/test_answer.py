@@ -193,6 +193,22 @@ def test_follow_up_retrieval_uses_the_previous_question(seed_settings: Settings)
     assert result.passages[0].source == SEED_002
 
 
+def test_a_new_topic_after_a_conversation_is_answered_from_its_own_articles(seed_settings: Settings) -> None:
+    """Without a model, a question that stands alone is not mixed with the previous exchange: asked after a
+    conversation about Kerry's July visit, the Shayrat question still gets the Shayrat article."""
+    history = [
+        {"role": "user", "content": KERRY_JULY},
+        {"role": "assistant", "content": "John Kerry will pay a working visit to Moscow on July 14-15 [1]."},
+    ]
+    alone = answer("Which Syrian airbase did the US strike with missiles before Tillerson's visit?",
+                   settings=seed_settings)
+    after = answer("Which Syrian airbase did the US strike with missiles before Tillerson's visit?",
+                   history=history, settings=seed_settings)
+    assert after.standalone_question is None
+    assert "Shayrat" in after.text and after.citations[0].source == SEED_002
+    assert after.text == alone.text
+
+
 def test_last_exchange_reads_both_history_shapes() -> None:
     assert last_exchange(None) == ""
     assert last_exchange([]) == ""

@@ -7,7 +7,15 @@ import pytest
 from qa import lexical
 from qa.config import Settings
 from qa.ingest import store_for
-from qa.question import Question, analyse, count_tokens, holds_asked_type, question_entities, reports_outcome
+from qa.question import (
+    Question,
+    analyse,
+    count_tokens,
+    holds_asked_type,
+    leans_on_context,
+    question_entities,
+    reports_outcome,
+)
 
 
 @pytest.fixture(scope="module")
@@ -90,3 +98,33 @@ def test_a_calendar_day_is_told_from_a_weekday() -> None:
     assert names_a_day("Established on 15 October 2006")
     assert not names_a_day("will hold talks in Sochi on Tuesday")
     assert not names_a_day("in may 2015 he arrived in Sochi")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "And on which day was he due to sit down with Lavrov?",
+        "What did he think Kerry actually came to Moscow for?",  # the pronoun comes before any name
+        "What did Moscow think that strike would lead to?",
+        "When was the most recent of those calls?",
+        "Who else did the ministry want freed along with him?",
+        "What about Tillerson?",
+        "Why?",
+    ],
+)
+def test_a_follow_up_leans_on_the_conversation(question: str) -> None:
+    assert leans_on_context(question)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Which Syrian airbase did the US strike with missiles before Tillerson's visit?",
+        "When was John Kerry scheduled to make his working visit to Moscow in July?",  # "his" is Kerry's
+        "How many working groups made up the joint presidential commission that Washington froze?",
+        "Were there more Lavrov–Kerry phone calls or in-person ministerial meetings that year?",
+        "Which two US Secretaries of State do these articles cover visiting Russia?",
+    ],
+)
+def test_a_question_that_names_its_topic_stands_alone(question: str) -> None:
+    assert not leans_on_context(question)
