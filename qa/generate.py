@@ -187,11 +187,13 @@ def build_prompt(question: str, passages: list[Passage], options: Options) -> tu
     budget = int((options.context_tokens - options.max_tokens) / _TOKENIZER_SLACK) - fixed - _PROMPT_MARGIN
     blocks: list[str] = []
     for n, passage in enumerate(passages, start=1):
-        block = passage_block(n, passage)
+        text = defuse(passage.text)  # once: it splits sentences, and the cut-short block below needs it again
+        block = passage_block(n, passage, text)
         cost = count_tokens(block) + 1
         if cost > budget:
             if not blocks and budget >= _MIN_PASSAGE_TOKENS:
-                blocks.append(passage_block(n, passage, limit=budget - (cost - count_tokens(defuse(passage.text)))))
+                limit = budget - (cost - count_tokens(text))
+                blocks.append(passage_block(n, passage, _truncate(text, limit)))
             break
         blocks.append(block)
         budget -= cost
@@ -204,10 +206,9 @@ def build_prompt(question: str, passages: list[Passage], options: Options) -> tu
     return Prompt(system, user), len(blocks)
 
 
-def passage_block(n: int, passage: Passage, limit: int | None = None) -> str:
-    """One numbered passage, its headline, date and text fenced as quoted data, with text that addresses a model
-    withheld."""
-    text = defuse(passage.text) if limit is None else _truncate(defuse(passage.text), limit)
+def passage_block(n: int, passage: Passage, text: str) -> str:
+    """One numbered passage: its headline, date and text (passage.text, defused and maybe cut short) fenced as
+    quoted data."""
     date = ", ".join(x for x in (passage.date, passage.outlet) if x) or "unknown"
     return render("passage", n=str(n), title=_as_data(defuse(passage.title)), date=_as_data(date), text=_as_data(text))
 

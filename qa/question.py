@@ -202,7 +202,6 @@ def count_tokens(text: str) -> list[str]:
     ]
 
 
-
 # A question leans on the conversation before it when it opens with "and…", "what about…", points at something
 # named earlier ("that strike", "those calls"), or uses a pronoun before it names anyone itself ("when did he…
 # meet Lavrov?"; in "when did Kerry make his visit?" the pronoun points inside the question).

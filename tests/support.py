@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import re
 import socket
+import subprocess
 from pathlib import Path
 
 from qa.store import Store
@@ -132,3 +133,13 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def stop_process(process: subprocess.Popen[bytes], timeout: float = 15) -> None:
+    """Stop a server a test started: politely, then by force if it does not exit within timeout seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support import ARTICLE_TRAINS, SEED_002, SEEDS_DIR, free_port
+from support import ARTICLE_TRAINS, SEED_002, SEEDS_DIR, free_port, stop_process
 
 pytestmark = pytest.mark.slow
 
@@ -69,11 +69,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
             pytest.fail(f"qa chat did not start:\n{(root / 'server.log').read_text()[-3000:]}")
         time.sleep(0.5)
     yield url, home
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    stop_process(process)
     log.close()
     output = (root / "server.log").read_text()
     assert f"qa chat: open {url}/" in output and "share=True" not in output and "Traceback" not in output

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from support import ROOT
+from support import ROOT, stop_process
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import load_ui  # the load script is the test's driver, as anyone would run it
@@ -22,8 +22,7 @@ def test_twenty_sessions_keep_their_own_conversations(tmp_path: Path, monkeypatc
         load_ui.PageSession(url).ask("When did Kerry visit Moscow?")
         result = load_ui.run(url, sessions=20, seconds=20)
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        stop_process(process, timeout=30)
     assert result["errors"] == 0, result["error_samples"]
     assert result["mixups"] == 0, result["mixup_samples"]
     assert result["answers"] >= 20
