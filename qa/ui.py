@@ -37,10 +37,12 @@ from qa.ui_format import (
     sources_html,
     start_warm_up,
     upload_problem,
+    wait_for_warm_up_seeding,
 )
 
 log = logging.getLogger("qa.ui")
 ASSETS = Path(__file__).resolve().parent / "ui_assets"
+SEEDING_WAIT_S = 120.0  # the seeds index in ~5 s on 2 cores; a page built without them offers no seed questions
 CONCURRENCY = 4  # answers at once; more queue up. Retrieval is CPU-bound and a machine has few cores.
 _STATUS_WORDS = {
     "added": "added",
@@ -123,6 +125,7 @@ class ChatUI:
         return [], sources_html([]), [], "", gr.DownloadButton(value=None, interactive=False), ""
 
     def example_questions(self) -> list[str]:
+        wait_for_warm_up_seeding(SEEDING_WAIT_S)
         try:
             rows = self._articles()
         except QAError:

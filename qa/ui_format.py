@@ -34,6 +34,7 @@ SEED_QUESTIONS = {
 
 INDEX_LOCK = threading.Lock()  # one auto-seed or upload at a time, whichever session (or the warm-up) comes first
 _warm_up_started = threading.Event()
+_warm_up_seeded = threading.Event()  # the warm-up's seeding is over (done, or failed and left to the first question)
 _checked_homes: set[str] = set()
 _MARKER = re.compile(r"\[(\d+)\]")
 _SECRET_ENV = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD|AUTH)$", re.IGNORECASE)
@@ -354,10 +355,23 @@ def start_warm_up(settings: Settings) -> None:
     threading.Thread(target=_warm_up, args=(settings,), name="qa-warm-up", daemon=True).start()
 
 
+def wait_for_warm_up_seeding(timeout: float) -> None:
+    """Block until the warm-up has seeded the store (or up to timeout); at once when no warm-up was started.
+
+    The page lists example questions about the indexed articles when it is built, which is while the warm-up may
+    be halfway through the seeds: without waiting, a fast start offered a question about only some of them.
+    """
+    if _warm_up_started.is_set():
+        _warm_up_seeded.wait(timeout)
+
+
 def _warm_up(settings: Settings) -> None:
     log = logging.getLogger("qa.ui")
     try:
-        ensure_index(settings)
+        try:
+            ensure_index(settings)
+        finally:
+            _warm_up_seeded.set()
         from qa.answer import answer
 
         answer("What did the foreign ministry say?", settings=settings)

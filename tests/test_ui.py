@@ -209,6 +209,36 @@ def test_example_questions_use_the_seeds_then_other_titles() -> None:
     assert example_questions([]) == []
 
 
+def test_the_page_s_example_questions_wait_for_the_warm_up_to_finish_seeding(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page is built while the warm-up indexes the seeds: it must list questions for all of them, not for the
+    few indexed when Gradio finished importing (a fast start once offered none of the expected ones)."""
+    import sys
+    import threading
+    import time
+
+    import qa.ui_format as ui_format
+    from qa.ui import ChatUI
+
+    sources = list(SEED_QUESTIONS)[::-1]
+    indexed = [(sources[0], {"source": sources[0], "title": "landed first"})]
+
+    def slow_seeding(settings: Settings) -> None:
+        for source in sources[1:]:  # the rest one at a time, as a batched ingest may land them
+            time.sleep(0.1)
+            indexed.append((source, {"source": source, "title": source}))
+
+    monkeypatch.setattr(ui_format, "_warm_up_started", threading.Event())
+    monkeypatch.setattr(ui_format, "_warm_up_seeded", threading.Event())
+    monkeypatch.setattr(ui_format, "ensure_index", slow_seeding)
+    monkeypatch.setattr(sys.modules["qa.answer"], "answer", lambda *a, **k: None)
+    ui = ChatUI(Settings(home=tmp_path / "home", auto_seed=True))
+    monkeypatch.setattr(ui, "_articles", lambda: list(indexed))
+    ui_format.start_warm_up(ui.settings)
+    assert ui.example_questions() == list(SEED_QUESTIONS.values())
+
+
 @pytest.mark.parametrize(
     ("name", "safe"),
     [
