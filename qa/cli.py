@@ -327,6 +327,10 @@ def bench(
     json_path: Annotated[Path | None, typer.Option("--json", help="Also write the results here.")] = None,
     peer: Annotated[bool, typer.Option("--peer/--no-peer", help="Run the llama-index pipeline beside (bench "
                                        "extra).")] = True,
+    peer_embedding: Annotated[str, typer.Option(
+        "--peer-embedding", help="The peer's MiniLM: stock (llama-index's HuggingFaceEmbedding, float32, what its "
+        "docs show) or qa (our int8 ONNX model wrapped, which isolates the pipeline). Cached-vector corpora give "
+        "both sides the same vectors.")] = "stock",
     server: Annotated[bool, typer.Option("--server", help="Also index into a `chroma run` server on 127.0.0.1 "
                                          "and compare answers.")] = False,
     work: Annotated[Path | None, typer.Option("--work", help="Scratch folder (default: the temp dir's "
@@ -338,12 +342,16 @@ def bench(
     if (corpus is None) == (synthetic is None):
         typer.echo("qa: give one of --corpus PATH or --synthetic N", err=True)
         raise typer.Exit(2)
+    if peer_embedding not in ("stock", "qa"):
+        typer.echo(f"qa: --peer-embedding is stock or qa, not {peer_embedding!r}", err=True)
+        raise typer.Exit(2)
     workdir = (work or benchmark.default_work_dir()).resolve()
     workdir.mkdir(parents=True, exist_ok=True)
     try:
         chosen = (benchmark.folder_corpus(corpus, workdir, limit) if corpus is not None
                   else benchmark.synthetic_corpus(int(synthetic or 0), workdir, news))
         result = benchmark.run(chosen, workdir, peer=peer, server=server,
+                               peer_embedding="stock" if peer_embedding == "stock" else "qa",
                                progress=lambda line: typer.echo(line, err=True))
     except QAError as exc:
         _fail(exc)

@@ -101,3 +101,28 @@ def test_bench_on_a_tiny_synthetic_corpus_reports_every_stable_key(tmp_path: Pat
 
 def test_bench_needs_exactly_one_corpus() -> None:
     assert CliRunner().invoke(app, ["bench"]).exit_code == 2
+
+
+@pytest.mark.slow
+def test_the_stock_peer_embeds_with_llama_index_s_own_float32_minilm(tmp_path: Path) -> None:
+    """The peer a llama-index user would write: HuggingFaceEmbedding over all-MiniLM-L6-v2 in float32, the same
+    model as qa's int8 one (their vectors agree), indexing the seeds through VectorStoreIndex."""
+    pytest.importorskip("llama_index.embeddings.huggingface", reason="the bench extra: pip install -e '.[bench]'")
+    from qa.bench_peer import run_peer, stock_embedding
+    from qa.embed import get_embedder
+
+    ours = get_embedder("minilm-int8")
+    stock = stock_embedding()
+    text = "U.S. Secretary of State John Kerry will pay a working visit to Moscow on July 14-15."
+    theirs = np.asarray(stock.get_text_embedding(text))
+    assert float(ours.embed([text])[0] @ (theirs / np.linalg.norm(theirs))) > 0.95
+    corpus = bench.folder_corpus(SEEDS_DIR, tmp_path, None)
+    result = run_peer(corpus, tmp_path / "peer", ours, 5, "stock")
+    assert result["peer_embedding"] == "stock"
+    assert result["peer_n_chunks"] >= 50 and result["peer_ingest_s"] > 0 and result["peer_retrieve_p50_ms"] > 0
+
+
+def test_bench_rejects_an_unknown_peer_embedding(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["bench", "--synthetic", "60", "--peer-embedding", "onnx",
+                                      "--work", str(tmp_path)])
+    assert result.exit_code == 2 and "stock or qa" in result.output

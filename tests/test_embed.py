@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from qa.embed import VectorCache, get_embedder
 
@@ -52,3 +53,14 @@ def test_vector_cache_without_a_usable_file_still_answers(tmp_path: Path) -> Non
     assert cache.get(["hello"]).shape == (1, 384)
     assert cache.get(["hello"]).shape == (1, 384)
     assert counting.calls == 1
+
+
+@pytest.mark.slow
+def test_the_float32_option_is_the_same_model_as_the_int8_default() -> None:
+    """QA_EMBED_MODEL=minilm (the torch extra) through sentence-transformers: normalised, and within rounding of
+    the int8 model on the same sentences."""
+    pytest.importorskip("sentence_transformers", reason="the torch extra: pip install -e '.[torch]'")
+    texts = ["Which Syrian airbase did the US strike?", "The US missile strike on the Shayrat airbase"]
+    full = get_embedder("minilm").embed(texts)
+    assert full.shape == (2, 384) and np.allclose(np.linalg.norm(full, axis=1), 1.0, atol=1e-4)
+    assert np.all(np.sum(full * get_embedder("minilm-int8").embed(texts), axis=1) > 0.95)
