@@ -16,7 +16,7 @@ import numpy as np
 from qa.embed import Embedder
 from qa.lexical import LexicalIndex
 from qa.metadata import stored_date_ord
-from qa.store import DenseHit, Store
+from qa.store import Store
 from qa.types import Passage
 
 RRF_K = 60  # the constant from Cormack et al. (2009); damps the weight of the very first ranks
@@ -73,7 +73,7 @@ def retrieve(
     vector = embedder.embed([question])[0]
     t1 = time.perf_counter()
     if as_of is None:
-        dense_lists = [store.query_chunks(vector, candidates)]
+        dense_lists = [store.nearest_chunk_ids(vector, candidates)]
     else:
         dense_lists = _dense_as_of(store, vector, candidates, as_of.toordinal())
     t2 = time.perf_counter()
@@ -82,26 +82,22 @@ def retrieve(
     else:
         lexical_lists = _lexical_as_of(lexical_index, question, candidates, as_of.toordinal())
     t3 = time.perf_counter()
-    rankings = [[h.chunk_id for h in hits] for hits in dense_lists] + [[c for c, _ in hits] for hits in lexical_lists]
+    rankings = [[c for c, _ in hits] for hits in dense_lists + lexical_lists]
     # Lists come as (recent, all) pairs when as_of is given; the recent ones weigh RECENT_WEIGHT more.
     if as_of is None:
         weights = [DENSE_WEIGHT, LEXICAL_WEIGHT]
     else:
         weights = [DENSE_WEIGHT * RECENT_WEIGHT, DENSE_WEIGHT, LEXICAL_WEIGHT * RECENT_WEIGHT, LEXICAL_WEIGHT]
     fused = fuse_rankings(rankings, k=RRF_K, weights=weights)
-    dense_by_id = {h.chunk_id: h for hits in dense_lists for h in hits}
+    dense_by_id = {cid: similarity for hits in dense_lists for cid, similarity in hits}
     lexical_by_id = {cid: score for hits in lexical_lists for cid, score in hits}
-    wanted = [cid for cid, _ in fused[: top_k * 3]]
-    missing = store.get_chunks([cid for cid in wanted if cid not in dense_by_id])
+    records = store.get_chunks([cid for cid, _ in fused[: top_k * 3]])  # one fetch, for the few that can be kept
     passages: list[Passage] = []
     kept_shingles: list[set[str]] = []
     for chunk_id, score in fused[: top_k * 3]:
-        if chunk_id in dense_by_id:
-            text, meta = dense_by_id[chunk_id].text, dense_by_id[chunk_id].metadata
-        elif chunk_id in missing:
-            text, meta = missing[chunk_id]
-        else:
-            continue  # deleted between the two searches
+        if chunk_id not in records:
+            continue  # deleted between the search and the fetch
+        text, meta = records[chunk_id]
         if as_of is not None and stored_date_ord(meta) > as_of.toordinal():
             continue  # published after the day asked about, whichever search brought it
         shingles = _shingles(text)
@@ -118,17 +114,17 @@ def retrieve(
     return Retrieval(passages=passages, query_vector=vector, timings=timings)
 
 
-def _dense_as_of(store: Store, vector: np.ndarray, candidates: int, day: int) -> list[list[DenseHit]]:
+def _dense_as_of(store: Store, vector: np.ndarray, candidates: int, day: int) -> list[list[tuple[str, float]]]:
     """Dense candidates from the recent window and from everything up to day (undated included, date_ord 0)."""
-    recent = store.query_chunks(
+    recent = store.nearest_chunk_ids(
         vector, candidates, where={"$and": [{"date_ord": {"$gte": day - RECENT_DAYS}}, {"date_ord": {"$lte": day}}]}
     )
-    allowed = store.query_chunks(vector, candidates, where={"date_ord": {"$lte": day}})
+    allowed = store.nearest_chunk_ids(vector, candidates, where={"date_ord": {"$lte": day}})
     if not allowed and store.count_chunks():
         # A store written before date_ord existed: filter a wider unfiltered search on its ISO dates instead.
         wider = [h for h in store.query_chunks(vector, candidates * 4) if stored_date_ord(h.metadata) <= day]
-        recent = [h for h in wider if stored_date_ord(h.metadata) >= day - RECENT_DAYS]
-        allowed = wider[:candidates]
+        recent = [(h.chunk_id, h.similarity) for h in wider if stored_date_ord(h.metadata) >= day - RECENT_DAYS]
+        allowed = [(h.chunk_id, h.similarity) for h in wider[:candidates]]
     return [recent, allowed]
 
 
@@ -146,10 +142,9 @@ def _passage(
     text: str,
     meta: dict[str, object],
     score: float,
-    dense_by_id: dict[str, DenseHit],
+    dense_by_id: dict[str, float],
     lexical_by_id: dict[str, float],
 ) -> Passage:
-    hit = dense_by_id.get(chunk_id)
     return Passage(
         chunk_id=chunk_id,
         article_id=str(meta["article_id"]),
@@ -159,7 +154,7 @@ def _passage(
         start=int(meta.get("start", 0)),  # type: ignore[call-overload]
         end=int(meta.get("end", len(text))),  # type: ignore[call-overload]
         score=score,
-        dense_score=hit.similarity if hit is not None else None,
+        dense_score=dense_by_id.get(chunk_id),
         lexical_score=lexical_by_id.get(chunk_id),
         date=meta.get("date_text") or meta.get("date"),  # type: ignore[arg-type]
         outlet=meta.get("outlet"),  # type: ignore[arg-type]

@@ -191,6 +191,14 @@ class Store:
             for id_, dist, doc, meta in zip(found["ids"][0], *_columns(found), strict=True)
         ]
 
+    def nearest_chunk_ids(
+        self, vector: np.ndarray, n: int, where: dict[str, Any] | None = None
+    ) -> list[tuple[str, float]]:
+        """(id, cosine similarity) of the n chunks nearest to vector: what fusion needs, without the texts and
+        metadata of candidates it will drop (fetching those costs more than the HNSW search)."""
+        found = self.chunks.query(query_embeddings=[vector.tolist()], n_results=n, include=["distances"], where=where)
+        return [(id_, 1.0 - float(dist)) for id_, dist in zip(found["ids"][0], found["distances"][0], strict=True)]
+
     def get_chunks(self, ids: list[str]) -> dict[str, tuple[str, dict[str, Any]]]:
         if not ids:
             return {}

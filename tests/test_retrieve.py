@@ -154,15 +154,19 @@ class FakeEmbedder:
 
 
 class FakeStore:
+    """Dense hits by id and similarity; texts and metadata only through get_chunks, as Chroma is asked."""
+
     def __init__(self, dense: list[DenseHit], extra: dict[str, tuple[str, dict[str, Any]]]) -> None:
         self.dense = dense
-        self.extra = extra
+        self.records = {**{h.chunk_id: (h.text, h.metadata) for h in dense}, **extra}
+        self.fetched: list[list[str]] = []
 
-    def query_chunks(self, vector: np.ndarray, n: int) -> list[DenseHit]:
-        return self.dense[:n]
+    def nearest_chunk_ids(self, vector: np.ndarray, n: int) -> list[tuple[str, float]]:
+        return [(h.chunk_id, h.similarity) for h in self.dense[:n]]
 
     def get_chunks(self, ids: list[str]) -> dict[str, tuple[str, dict[str, Any]]]:
-        return {i: self.extra[i] for i in ids if i in self.extra}
+        self.fetched.append(ids)
+        return {i: self.records[i] for i in ids if i in self.records}
 
 
 class FakeLexical:
@@ -197,8 +201,10 @@ def test_near_identical_passages_are_dropped() -> None:
 def test_lexical_only_hits_are_fetched_from_the_store() -> None:
     dense = [DenseHit("c1", 0.9, STORY, meta("a", 0, STORY))]
     extra = {"c9": (OTHER, meta("c", 5, OTHER))}
-    found = retrieve("comet", store=FakeStore(dense, extra), lexical_index=FakeLexical([("c9", 7.5), ("gone", 1.0)]),  # type: ignore[arg-type]
+    store = FakeStore(dense, extra)
+    found = retrieve("comet", store=store, lexical_index=FakeLexical([("c9", 7.5), ("gone", 1.0)]),  # type: ignore[arg-type]
                      embedder=FakeEmbedder(), top_k=5, candidates=10)
+    assert len(store.fetched) == 1  # one round trip for every kept candidate, dense or lexical
     by_id = {p.chunk_id: p for p in found.passages}
     assert set(by_id) == {"c1", "c9"}  # "gone" was deleted between the two searches and is skipped
     assert by_id["c9"].lexical_score == 7.5 and by_id["c9"].dense_score is None
