@@ -204,7 +204,7 @@ def ensure_indexed(
     Returns the number of chunks indexed. announce gets a one-line message before the seeds are indexed.
     Raises EmptyIndexError when nothing is indexed and auto-seeding is off (or indexed nothing).
     """
-    if (chunks := store_for(settings).count_chunks()) > 0:
+    if (chunks := store_for(settings).recent_chunk_count()) > 0:
         return chunks
     where = settings.chroma_url or settings.resolved_home()
     if not settings.auto_seed:

@@ -340,4 +340,5 @@ def remove_unfinished_articles(store: Store) -> int:
     for article_id in orphans:
         if article_id is not None:
             store.chunks.delete(where={"article_id": str(article_id)})
+    store.forget_count()
     return len(orphans)

@@ -287,17 +287,25 @@ def _write(postings: _Postings, vocab: dict[str, int], target: Path) -> LexicalI
 
 def _bm25_matrix(p: _Postings, df: np.ndarray) -> dict[str, object]:
     """bm25s's score matrix (CSC: one column of per-chunk scores per term), built with numpy in a few passes
-    rather than bm25s.index's loop over Python lists, which would hold every token of a million chunks."""
+    rather than bm25s.index's loop over Python lists, which would hold every token of a million chunks.
+
+    Sorted by term first and computed in place, so at most about four arrays of the postings' length are alive at
+    once (a million chunks hold ~50M postings: 200 MB per float32 array)."""
     n_docs = len(p.chunk_ids)
-    doc = np.repeat(np.arange(n_docs, dtype=np.int32), np.diff(p.offsets))
+    order = np.argsort(p.terms, kind="stable").astype(np.int32 if len(p.terms) < 2**31 else np.int64)
+    doc = np.repeat(np.arange(n_docs, dtype=np.int32), np.diff(p.offsets))[order]  # chunks ascending within a term
     idf = np.log1p((n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
     norm = (_K1 * (1 - _B + _B * p.lengths / max(float(p.lengths.mean()), 1e-9))).astype(np.float32)
-    tf = p.tfs.astype(np.float32)
-    scores = idf[p.terms] * tf / (norm[doc] + tf)
-    order = np.argsort(p.terms, kind="stable")  # by term, chunks ascending within a term
+    tf = p.tfs[order].astype(np.float32)
+    del order
+    scores = norm[doc]
+    scores += tf  # norm + tf
+    np.divide(tf, scores, out=scores)  # tf / (norm + tf)
+    del tf
     indptr = np.zeros(len(df) + 1, dtype=np.int64)
     np.cumsum(df, out=indptr[1:])
-    return {"data": scores[order], "indices": doc[order], "indptr": indptr, "num_docs": n_docs}
+    scores *= np.repeat(idf, df)  # the postings are sorted by term, so the term of each is known from df
+    return {"data": scores, "indices": doc, "indptr": indptr, "num_docs": n_docs}
 
 
 _cache: dict[Path, LexicalIndex] = {}
@@ -320,6 +328,8 @@ def load(store: Store, home: Path, prefix: str, chunks_in_store: int | None = No
         if cached is not None and cached.version == version and cached.size == chunks_in_store:
             return cached
         meta = _read_meta(target)
+        if _current(meta) and meta.get("chunks") != chunks_in_store:
+            chunks_in_store = store.count_chunks()  # the count handed in may be a few seconds old
         if not _current(meta) or meta.get("chunks") != chunks_in_store:
             return rebuild(store, home, prefix)
         _cache[target] = _read(target)

@@ -173,3 +173,76 @@ def test_an_ingest_updates_the_index_in_place_with_the_scores_of_a_full_rebuild(
     for q in queries:
         assert dict(rebuilt.search(q, 10)) == pytest.approx(dict(before[q]))
     assert before["comet Chile"] == []
+
+
+def test_the_score_matrix_matches_bm25s_own_indexing(tmp_path: Path) -> None:
+    """qa builds bm25s's matrix with numpy (a million chunks would not fit bm25s.index's Python lists); the scores
+    must be the ones bm25s itself computes."""
+    import bm25s
+
+    texts = [
+        "The council approved the budget for the new bridge and the river park.",
+        "Night trains from Vienna to Paris return after a decade, the railway said.",
+        "Astronomers in Chile found a comet; the comet will pass Earth next spring.",
+        "The park budget grew and the council said the bridge opens in spring.",
+    ]
+    update = lexical.LexicalUpdate()
+    update.add([f"c{i}" for i in range(len(texts))], texts, [0] * len(texts))
+    ours = lexical._write(update.postings(), update.vocab, tmp_path / "index")
+    reference = bm25s.BM25(k1=lexical._K1, b=lexical._B)
+    reference.index([analyze(t) for t in texts], show_progress=False)
+    for query in ["council budget bridge", "comet spring", "trains Paris", "park"]:
+        docs, scores = reference.retrieve([analyze(query)], k=len(texts), show_progress=False)
+        expected = {f"c{int(d)}": float(s) for d, s in zip(docs[0], scores[0], strict=True) if s > 0}
+        assert dict(ours.search(query, len(texts))) == pytest.approx(expected, rel=1e-5)
+
+
+class _CountingCollection:
+    """A Chroma collection that counts how often it is asked for its size."""
+
+    def __init__(self, inner: object) -> None:
+        self._inner = inner
+        self.counts = 0
+
+    def count(self) -> int:
+        self.counts += 1
+        return self._inner.count()  # type: ignore[attr-defined]
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._inner, name)
+
+
+def test_answers_reuse_a_recent_count_and_a_write_makes_the_next_one_count(
+    fresh_settings: Settings, make_article, docs: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Chroma counts by scanning the store, so answers reuse a count for a moment; this process's ingest resets it
+    and the new article is answered from at once."""
+    from support import ARTICLE_COMET, ARTICLE_PARKS
+
+    from qa.answer import answer
+    from qa.ingest import ingest, store_for
+
+    make_article("parks.txt", ARTICLE_PARKS)
+    ingest([docs], settings=fresh_settings)
+    store = store_for(fresh_settings)
+    counting = _CountingCollection(store.chunks)
+    monkeypatch.setattr(store, "chunks", counting)
+    store.forget_count()
+    for _ in range(3):
+        answer("What did the council approve for the parks?", settings=fresh_settings)
+    assert counting.counts == 1
+    make_article("comet.txt", ARTICLE_COMET)
+    ingest([docs], settings=fresh_settings)
+    found = answer("Where was the comet spotted?", settings=fresh_settings)
+    assert any(c.source == "comet.txt" for c in found.citations)
+
+
+def test_a_stale_count_handed_to_load_recounts_instead_of_rebuilding(
+    seed_settings: Settings, seed_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = seed_settings.resolved_home()
+    index = lexical.load(seed_store, home, seed_settings.collection)
+    monkeypatch.setattr(lexical, "rebuild", lambda *a: pytest.fail("rebuilt on a stale count"))
+    lexical._cache.clear()  # as in a process that has not loaded it yet
+    again = lexical.load(seed_store, home, seed_settings.collection, chunks_in_store=index.size - 3)
+    assert again.size == index.size == seed_store.count_chunks()
