@@ -39,7 +39,7 @@ def main() -> None:
             ax.plot(*zip(*points, strict=True), style, label=label)
     ax.axhline(20, color="grey", lw=0.8, ls=":")
     ax.axhline(100, color="grey", lw=0.8, ls=":")
-    _axes(ax, sizes, labels, "milliseconds", "Query latency against corpus size (2 cores, shared)")
+    _axes(ax, sizes, labels, "milliseconds", "Query latency against corpus size (2 cores)")
     fig.savefig(HERE / "latency_vs_size.png", dpi=120, bbox_inches="tight")
 
     fig, ax = plt.subplots(figsize=(8, 5))
@@ -48,7 +48,7 @@ def main() -> None:
     peer = [(r["n_chunks"], r["peer_n_chunks"] / r["peer_ingest_s"]) for r in runs if r.get("peer_ingest_s")]
     if peer:
         ax.plot(*zip(*peer, strict=True), "^-", label="llama-index VectorStoreIndex")
-    _axes(ax, sizes, labels, "chunks per second", "Ingest rate against corpus size (2 cores, shared)")
+    _axes(ax, sizes, labels, "chunks per second", "Ingest rate against corpus size (2 cores)")
     fig.savefig(HERE / "ingest_vs_size.png", dpi=120, bbox_inches="tight")
     print(f"wrote {HERE / 'latency_vs_size.png'} and {HERE / 'ingest_vs_size.png'} from {len(runs)} runs")
 
