@@ -42,7 +42,8 @@ def main() -> None:
             ingest.append(json.loads(out.stdout)["seconds"])
     with tempfile.TemporaryDirectory() as home:
         os.environ["QA_HOME"] = home
-        from qa import answer, ingest as run_ingest
+        from qa import answer
+        from qa import ingest as run_ingest
 
         run_ingest([seeds])
         for q in QUESTIONS:  # warm-up: models, index and sentence cache

@@ -240,7 +240,7 @@ def _embed(pending: list[_Pending], embedder: Embedder, settings: Settings) -> N
 
 def lead_vector(chunk_vectors: np.ndarray) -> np.ndarray:
     """The direction of an article's opening (its first _LEAD_CHUNKS chunks), unit length."""
-    mean = chunk_vectors[:_LEAD_CHUNKS].mean(axis=0)
+    mean: np.ndarray = chunk_vectors[:_LEAD_CHUNKS].mean(axis=0)
     return (mean / max(float(np.linalg.norm(mean)), 1e-12)).astype(np.float32)
 
 

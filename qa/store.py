@@ -221,7 +221,8 @@ class Store:
         """(id, cosine similarity) of the n chunks nearest to vector: what fusion needs, without the texts and
         metadata of candidates it will drop (fetching those costs more than the HNSW search)."""
         found = self.chunks.query(query_embeddings=[vector.tolist()], n_results=n, include=["distances"], where=where)
-        return [(id_, 1.0 - float(dist)) for id_, dist in zip(found["ids"][0], found["distances"][0], strict=True)]
+        distances = found["distances"] or [[]]
+        return [(id_, 1.0 - float(dist)) for id_, dist in zip(found["ids"][0], distances[0], strict=True)]
 
     def get_chunks(self, ids: list[str]) -> dict[str, tuple[str, dict[str, Any]]]:
         if not ids:

@@ -218,7 +218,7 @@ def test_the_page_s_example_questions_wait_for_the_warm_up_to_finish_seeding(
     import threading
     import time
 
-    import qa.ui_format as ui_format
+    from qa import ui_format
     from qa.ui import ChatUI
 
     sources = list(SEED_QUESTIONS)[::-1]
