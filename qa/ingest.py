@@ -337,8 +337,5 @@ def remove_unfinished_articles(store: Store) -> int:
         return 0
     known = {article_id for article_id, _ in store.iter_articles()}
     orphans = {meta.get("article_id") for _, _, meta in store.iter_chunks()} - known
-    for article_id in orphans:
-        if article_id is not None:
-            store.chunks.delete(where={"article_id": str(article_id)})
-    store.forget_count()
+    store.delete_chunks_of([str(a) for a in orphans if a is not None])
     return len(orphans)

@@ -323,12 +323,13 @@ def load(store: Store, home: Path, prefix: str, chunks_in_store: int | None = No
     with _lock:
         version = meta_file.stat().st_mtime if meta_file.exists() else -1.0
         cached = _cache.get(target)
+        handed_in = chunks_in_store is not None
         if chunks_in_store is None:
             chunks_in_store = store.count_chunks()
         if cached is not None and cached.version == version and cached.size == chunks_in_store:
             return cached
         meta = _read_meta(target)
-        if _current(meta) and meta.get("chunks") != chunks_in_store:
+        if handed_in and _current(meta) and meta.get("chunks") != chunks_in_store:
             chunks_in_store = store.count_chunks()  # the count handed in may be a few seconds old
         if not _current(meta) or meta.get("chunks") != chunks_in_store:
             return rebuild(store, home, prefix)

@@ -178,6 +178,12 @@ class Store:
             self.chunks.delete(ids=chunk_ids)
         return list(chunk_ids)
 
+    def delete_chunks_of(self, article_ids: list[str]) -> None:
+        """Remove the chunks of articles that have no record (left by a killed ingest)."""
+        self.forget_count()
+        for article_id in article_ids:
+            self.chunks.delete(where={"article_id": article_id})
+
     def iter_articles(self) -> Iterator[tuple[str, dict[str, Any]]]:
         offset = 0
         while True:
