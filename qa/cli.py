@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast, get_args
 
 import typer
 
@@ -338,11 +338,12 @@ def bench(
 ) -> None:
     """Time ingest, retrieval and answers on a corpus, beside the stock llama-index pipeline; prints JSON."""
     from qa import bench as benchmark
+    from qa.bench_peer import PeerEmbedding
 
     if (corpus is None) == (synthetic is None):
         typer.echo("qa: give one of --corpus PATH or --synthetic N", err=True)
         raise typer.Exit(2)
-    if peer_embedding not in ("stock", "qa"):
+    if peer_embedding not in get_args(PeerEmbedding):
         typer.echo(f"qa: --peer-embedding is stock or qa, not {peer_embedding!r}", err=True)
         raise typer.Exit(2)
     workdir = (work or benchmark.default_work_dir()).resolve()
@@ -351,7 +352,7 @@ def bench(
         chosen = (benchmark.folder_corpus(corpus, workdir, limit) if corpus is not None
                   else benchmark.synthetic_corpus(int(synthetic or 0), workdir, news))
         result = benchmark.run(chosen, workdir, peer=peer, server=server,
-                               peer_embedding="stock" if peer_embedding == "stock" else "qa",
+                               peer_embedding=cast(PeerEmbedding, peer_embedding),
                                progress=lambda line: typer.echo(line, err=True))
     except QAError as exc:
         _fail(exc)

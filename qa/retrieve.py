@@ -91,10 +91,11 @@ def retrieve(
     fused = fuse_rankings(rankings, k=RRF_K, weights=weights)
     dense_by_id = {cid: similarity for hits in dense_lists for cid, similarity in hits}
     lexical_by_id = {cid: score for hits in lexical_lists for cid, score in hits}
-    records = store.get_chunks([cid for cid, _ in fused[: top_k * 3]])  # one fetch, for the few that can be kept
+    shortlist = fused[: top_k * 3]  # enough to fill top_k after near-duplicates and later-dated ones are dropped
+    records = store.get_chunks([cid for cid, _ in shortlist])  # one fetch, for the few that can be kept
     passages: list[Passage] = []
     kept_shingles: list[set[str]] = []
-    for chunk_id, score in fused[: top_k * 3]:
+    for chunk_id, score in shortlist:
         if chunk_id not in records:
             continue  # deleted between the search and the fetch
         text, meta = records[chunk_id]
