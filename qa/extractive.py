@@ -25,6 +25,8 @@ from qa.question import (
     holds_asked_type,
     missing_entities,
     names_a_day,
+    on_another_date,
+    rarest_entity,
     reports_outcome,
     words_unknown_to,
 )
@@ -47,6 +49,10 @@ _CALENDAR_BONUS = 0.15
 # Below this cosine to every word of the passages, a word the corpus never uses is about something else.
 # Set midway between the closest off-topic word (0.34) and the closest paraphrase (0.38) in evals/questions.jsonl.
 _UNRELATED = 0.36
+# A name rarer than this (BM25 idf) marks what a typed question is about; commoner ones ("Russia") set the scene.
+_RARE = 2.0
+_SECOND_ASK = re.compile(r"\band\s+(?:\w+\s+)?(?:what|which|when|who|whom|where|how)\b", re.IGNORECASE)
+_QUOTE_OPENS = re.compile(r"^\s*[\"“«„]")
 _SENTENCE_END = re.compile(r"[.!?…][\"'”»’)]*$")
 
 
@@ -60,6 +66,7 @@ class Scored:
     covered: dict[str, float]  # question words the sentence itself holds, with their share of the question
     context_terms: set[str]  # words of the sentence, its neighbours and its headline
     has_type: bool  # holds what the question asks for (a date, a number), if it asks for one
+    off_date: bool  # dates itself to another year or day than the question names
 
 
 @dataclass
@@ -86,7 +93,7 @@ def answer_extractively(
     """
     if not passages:
         return _abstain(question, "nothing was retrieved")
-    asked = analyse(question, index)
+    asked = analyse(question)
     missing = missing_entities(asked, index)
     if missing:
         return _abstain(question, f"they never mention {', '.join(missing)}")
@@ -94,10 +101,20 @@ def answer_extractively(
     if unrelated:
         return _abstain(question, f"they say nothing about {', '.join(unrelated)}")
     candidates = score_sentences(asked, passages, query_vector, text_vectors, index, context)
+    if asked.years or asked.days:
+        candidates = [c for c in candidates if not c.off_date]
+        if not candidates:
+            return _abstain(question, "the passages that come closest are about other dates")
     if asked.asks is not None:
         candidates = [c for c in candidates if c.has_type]
         if not candidates:
             return _abstain(question, f"no retrieved passage gives a {asked.asks}")
+        # The date of the Libya conference is no answer to "when was the Riyadh conference?"
+        # A question in two parts ("in which city, and on what dates") may name its subject in one part only.
+        focus = [] if _SECOND_ASK.search(question) else rarest_entity(asked, index, _RARE)
+        candidates = [c for c in candidates if _about(c, focus, passages)]
+        if not candidates:
+            return _abstain(question, f"no passage that gives a {asked.asks} is about {_name(focus, asked)}")
     if asked.asks_what_happened:
         # A preview ("will hold talks") can't say what happened, and a sentence that never uses the outcome the
         # question names ("agreements", "decided") doesn't report it.
@@ -154,7 +171,7 @@ def score_sentences(
         sentences = list(passage.sentences) or split_sentences(passage.text, offset=passage.start)
         texts = [passage.text[a - passage.start : b - passage.start] for a, b in sentences]
         words = [set(analyze(t)) for t in texts]
-        header = set(analyze(f"{passage.title} {passage.date or ''}"))
+        header = set(analyze(f"{passage.title} {passage.date or ''} {passage.outlet or ''}"))
         for i, ((start, end), text) in enumerate(zip(sentences, texts, strict=True)):
             key = (passage.article_id, start)
             if key not in seen and not addresses_a_model(text):  # an injected instruction is never an answer
@@ -180,7 +197,10 @@ def score_sentences(
             score += _CALENDAR_BONUS
         covered = {t: w / total for t, w in weights.items() if t in terms}
         scored.append(
-            Scored(passage, start, end, text, score, covered, terms | context_terms, has_type)
+            Scored(
+                passage, start, end, text, score, covered, terms | context_terms, has_type,
+                on_another_date(asked, text, passage.date),
+            )
         )
     scored.sort(key=lambda s: -s.score)
     return scored
@@ -206,6 +226,38 @@ def unrelated_words(question: str, passages: list[Passage], index: LexicalIndex,
         return unknown
     nearest = (text_vectors.get(unknown) @ text_vectors.get(vocabulary).T).max(axis=1)
     return [w for w, similarity in zip(unknown, nearest, strict=True) if similarity < _UNRELATED]
+
+
+def _about(candidate: Scored, stems: list[str], passages: list[Passage]) -> bool:
+    """The sentence, its neighbours, headline or paragraph (or, for a quote, the retrieved text of its article)
+    use every one of stems."""
+    if all(s in candidate.context_terms for s in stems):
+        return True
+    paragraphs = _retrieved_paragraphs(candidate.passage.article_id, passages)
+    if _QUOTE_OPENS.match(candidate.text):  # a speaker is named before or after the quote, often paragraphs away
+        return set(stems) <= {t for _, text in paragraphs for t in analyze(text)}
+    # The paragraph, and the one before it: a quote often runs on from the paragraph that names the speaker.
+    at = next((i for i, (end, _) in enumerate(paragraphs) if end > candidate.start), len(paragraphs) - 1)
+    return set(stems) <= {t for _, text in paragraphs[max(at - 1, 0) : at + 1] for t in analyze(text)}
+
+
+def _retrieved_paragraphs(article_id: str, passages: list[Passage]) -> list[tuple[int, str]]:
+    """The paragraphs the retrieved passages hold of one article, in order, each with its end offset; passages
+    overlap, and a gap between them ends a paragraph."""
+    segments: list[tuple[int, str]] = []
+    for p in sorted((p for p in passages if p.article_id == article_id), key=lambda p: p.start):
+        if segments and p.start <= (end := segments[-1][0] + len(segments[-1][1])):
+            segments[-1] = (segments[-1][0], segments[-1][1] + p.text[end - p.start :])
+        else:
+            segments.append((p.start, p.text))
+    return [
+        (start + m.end(), m.group()) for start, text in segments for m in re.finditer(r"[^\n]+", text)
+        if m.group().strip()
+    ]
+
+
+def _name(stems: list[str], asked: Question) -> str:
+    return next((e for e in asked.entities if analyze(e) == stems), " ".join(stems))
 
 
 def _choose(candidates: list[Scored], two_sided: bool = False) -> list[Scored]:

@@ -14,7 +14,7 @@ from typing import Literal
 
 from qa.lexical import LexicalIndex, analyze, stopwords
 
-AskedType = Literal["date", "number", "duration"]
+AskedType = Literal["date", "money", "number", "duration", "person"]
 
 _MONTHS = r"january|february|march|april|may|june|july|august|september|october|november|december"
 _HAS_DATE = re.compile(
@@ -33,8 +33,10 @@ _HAS_ORDINAL = re.compile(
 _COUNT = re.compile(r"\b(?!(?:19|20)\d\d\b)\d+(?:[.,]\d+)*\b")
 _AFTER_MONTH = re.compile(rf"(?:{_MONTHS})\.?\s*$", re.IGNORECASE)
 _CALENDAR_DAY = re.compile(rf"\b(?:(?:{_MONTHS})\.?\s+\d{{1,2}}\b|\d{{1,2}}\s+(?:{_MONTHS})\b)", re.IGNORECASE)
+# "a two-day visit", "for three hours" — not "two years ago", which says when, not how long.
 _DURATION = re.compile(
-    rf"\b(?:\d+|{_NUMBER_WORDS}|several|a few|few)[\s-]+(?:days?|weeks?|months?|years?|hours?|minutes?|decades?)\b",
+    rf"\b(?:\d+|{_NUMBER_WORDS}|several|a few|few)[\s-]+(?:days?|weeks?|months?|years?|hours?|minutes?|decades?)\b"
+    r"(?![\s,]+(?:ago|earlier|later|before|after)\b)",
     re.IGNORECASE,
 )
 
@@ -42,7 +44,26 @@ _ASKS_DATE = re.compile(
     r"^\s*when\b|\b(?:what|which)\s+(?:date|dates|day|days|month|year)\b|\bdates?\s*\??\s*$", re.IGNORECASE
 )
 _ASKS_NUMBER = re.compile(
-    r"\bhow\s+(?:many|much|often|long)\b|\b(?:what|which)\s+(?:number|percentage|share|amount|figure)\b",
+    r"\bhow\s+(?:many|much|often|long)\b|\b(?:what|which)\s+(?:number|percentage|share|amount|figure|sum)\b"
+    r"|\bthe\s+(?:number|amount|size|sum|total|cost)\s+of\b|\b(?:death|casualty)\s+toll\b"
+    r"|\b(?:dollar|monetary|total)\s+(?:value|amount|figure)\b",
+    re.IGNORECASE,
+)
+# "Who…", "which official/spokesman/…": the answer names somebody.
+_ASKS_PERSON = re.compile(
+    r"^\s*(?:who|whom)\b|\b(?:which|what)\s+"
+    r"(?:(?!(?:did|does|do|was|were|is|are|has|have|had|will|would|can|could|the|a|an)\b)[\w'’-]+\s+){0,3}?(?:officials?|spokes(?:man|woman|person)|"
+    r"ministers?|leaders?|ambassadors?|envoys?|diplomats?|senators?|politicians?|president|person|people|"
+    r"analysts?|experts?|journalists?|correspondents?|prosecutors?|judges?)\b",
+    re.IGNORECASE,
+)
+_ASKS_MONEY = re.compile(
+    r"\b(?:dollar|monetary|cash)\s+(?:value|amount|figure)\b|\bhow\s+much\s+(?:money\b|[^?]*\b(?:invest\w*|cost|costs|"
+    r"spen[dt]|paid|pay|worth|earn\w*|lost|lose|fined?|charged?)\b)|\b(?:what|which)\s+(?:sum|price)\b",
+    re.IGNORECASE,
+)
+_HAS_MONEY = re.compile(
+    r"[$€£¥]\s?\d|\b\d[\d.,]*\s*(?:dollars|euros?|rubles?|roubles?|pounds|yuan|bn|mln|billion|million|trillion)\b",
     re.IGNORECASE,
 )
 _ASKS_DURATION = re.compile(r"\bhow\s+long\b", re.IGNORECASE)
@@ -52,11 +73,13 @@ _HOW_MANY = re.compile(
     r"that|which|who|made|make)\b)[\w'’-]+\s*){1,3})",
     re.IGNORECASE,
 )
+# Words after "how many" that place the count rather than name the thing counted ("how many years earlier").
+_NOT_COUNTED = frozenset(analyze("earlier later ago before after since more fewer less again altogether"))
 _OUTCOME = re.compile(
     r"\b(?:agree(?:d|ment|ments)?|decided?|decisions?|outcome|results?|reached|signed|concluded|achieved|happened)\b",
     re.IGNORECASE,
 )
-_PAST = re.compile(r"\b(?:did|was|were|had)\b", re.IGNORECASE)
+_PAST = re.compile(r"\b(?:did|was|were|had|came|emerged|resulted)\b", re.IGNORECASE)
 PROSPECTIVE = re.compile(
     r"\b(?:will|would|shall|must|should|ought|needs? to|expects?|expected|hopes?|hoped|plans?|planned|forthcoming|"
     r"upcoming|next|to be held)\b",
@@ -99,36 +122,65 @@ class Question:
     entities: tuple[str, ...] = ()
     compares: bool = False
     yes_no: bool = False
+    role: str | None = None  # stem of the office a "who" question asks about ("ambassador"), when it is specific
+    years: frozenset[str] = field(default_factory=frozenset)  # years the question places its event in
+    days: frozenset[tuple[str, int]] = field(default_factory=frozenset)  # ("december", 18): calendar days it names
 
     @property
     def asks_what_happened(self) -> bool:
         return bool(self.outcome)
 
 
-def analyse(question: str, index: LexicalIndex) -> Question:
+def analyse(question: str) -> Question:
     how_many = _HOW_MANY.search(question)
-    counted_words = analyze(how_many.group(1)) if how_many else []
-    asks_outcome = _OUTCOME.search(question) and _PAST.search(question) and not PROSPECTIVE.search(question)
+    # The counted thing is the last noun of "how many Russian children adopted…": skip participles and adverbs.
+    phrase = [w for w in how_many.group(1).split() if not w.lower().endswith("ed")] if how_many else []
+    counted_words = [s for w in phrase for s in analyze(w) if s not in _NOT_COUNTED]
+    asks = _asked_type(question)
+    # "When was the breakthrough achieved?" asks for a date, not for what was achieved.
+    asks_outcome = (
+        asks is None and _OUTCOME.search(question) and _PAST.search(question) and not PROSPECTIVE.search(question)
+    )
     return Question(
         text=question,
-        asks=_asked_type(question),
-        # The head of "Russian diplomats" is its rarest word, not the nationality.
-        counted=frozenset({max(counted_words, key=index.idf)} if counted_words else ()),
+        asks=asks,
+        counted=frozenset(counted_words[-1:]),
         numbers=frozenset(count_tokens(question)),
         outcome=frozenset(s for w in _OUTCOME.findall(question) for s in analyze(w)) if asks_outcome else frozenset(),
         entities=tuple(question_entities(question)),
         compares=bool(_TWO_SIDED.search(question)),
         yes_no=bool(_YES_NO.match(question)),
+        role=_specific_role(question) if asks == "person" else None,
+        years=frozenset(event_years(question)),
+        days=frozenset(calendar_days(question)),
     )
+
+
+# Offices a text names by the same word whenever it names the holder; "official" or "leader" it may not repeat.
+_SPECIFIC_ROLE = re.compile(
+    r"\b(ambassadors?|envoys?|spokes(?:man|woman|person)|senators?|prosecutors?|judges?|journalists?|"
+    r"correspondents?|analysts?|experts?|successors?|predecessors?)\b",
+    re.IGNORECASE,
+)
+
+
+def _specific_role(question: str) -> str | None:
+    match = _SPECIFIC_ROLE.search(question)
+    stems = analyze(match.group(1)) if match else []
+    return stems[0] if stems else None
 
 
 def _asked_type(question: str) -> AskedType | None:
     if _ASKS_DATE.search(question):
         return "date"
+    if _ASKS_MONEY.search(question):
+        return "money"
     if _ASKS_DURATION.search(question):
         return "duration"
     if _ASKS_NUMBER.search(question):
         return "number"
+    if _ASKS_PERSON.search(question):
+        return "person"
     return None
 
 
@@ -138,15 +190,106 @@ def holds_asked_type(question: Question, text: str, terms: set[str]) -> bool:
         return bool(_HAS_DATE.search(text))
     if question.asks == "duration":
         return bool(_DURATION.search(text))
+    if question.asks == "money":
+        return bool(_HAS_MONEY.search(text))
     if question.asks == "number":
-        has_number = bool(
+        if question.counted:  # "How many troops ...": the number must count the thing the question names
+            return counts(question, text)
+        return bool(
             set(count_tokens(text)) - question.numbers
             or _HAS_NUMBER_WORD.search(text)
-            or (not question.counted and _HAS_ORDINAL.search(text))  # "which visit was it?" -> "the fourth"
+            or _HAS_ORDINAL.search(text)  # "which visit was it?" -> "the fourth"
         )
-        # "How many troops ...": the number must count something the question names.
-        return has_number and (not question.counted or bool(question.counted & terms))
+    if question.asks == "person":
+        return bool(names_someone_new(question.text, text)) and (
+            question.role is None or any(t.startswith(question.role[:6]) for t in terms)  # spokesman ~ spokesperson
+        )
     return True
+
+
+_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|\w+")
+_COUNT_WINDOW = 4
+
+
+def counts(question: Question, text: str) -> bool:
+    """A number within a few words of the counted thing: "35 Russian diplomats", "21 working groups" — not the
+    "two" of "the two countries" when the question counts children."""
+    tokens = _TOKEN.findall(text)
+    numbers = [
+        i for i, t in enumerate(tokens)
+        if (_COUNT.fullmatch(t) and not _YEAR.fullmatch(t)
+            and not (i and _AFTER_MONTH.search(tokens[i - 1])) and t not in question.numbers)
+        or _HAS_NUMBER_WORD.fullmatch(t)
+    ]
+    heads = [i for i, t in enumerate(tokens) if question.counted & set(analyze(t))]
+    return any(abs(n - h) <= _COUNT_WINDOW for n in numbers for h in heads)
+
+
+# Capitalised words that start organisations, places and calendars rather than people's names.
+_NOT_A_NAME = frozenset(
+    """ministry ministries department council states nations union federation foreign security secretary state
+    house group sea kingdom emirates arab republic office agency organisation organization commission committee
+    conference assembly government administration army navy forces embassy airbase air base north south east west
+    united russian american syrian ukrainian iranian british european western eastern islamic the a an in on at of
+    for and to by with from as but this that these those it he she they we mr mrs ms dr""".split()
+    + _MONTHS.split("|")
+    + "monday tuesday wednesday thursday friday saturday sunday".split()
+)
+_NAME = re.compile(r"\b[A-Z][a-z’'-]+(?:\s+[A-Z][a-z’'-]+)+")
+_POSSESSIVE = re.compile(r"[’']s?$")
+
+
+def names_someone_new(question: str, text: str) -> list[str]:
+    """Two or more capitalised words in a row that read as a person's name ("Rex Tillerson", "John Kirby") and
+    that the question itself does not use: what answers "who…?" """
+    asked = {_POSSESSIVE.sub("", w.lower()) for w in re.findall(r"[\w’'-]+", question)}
+    names = []
+    for match in _NAME.finditer(text):
+        words = [_POSSESSIVE.sub("", w.lower()) for w in match.group().split()]
+        people = [w for w in words if w not in _NOT_A_NAME]
+        if len(people) >= 2 and people[-1] not in asked:  # a surname the question uses is its own name
+            names.append(match.group())
+    return names
+
+
+_YEAR_WORD = re.compile(r"\b(?:19|20)\d\d\b")
+_DAY_RANGE = re.compile(
+    rf"\b(?:({_MONTHS})\.?\s+(\d{{1,2}})(?:\s*[-–]\s*(\d{{1,2}}))?|(\d{{1,2}})(?:\s*[-–]\s*(\d{{1,2}}))?\s+({_MONTHS}))\b",
+    re.IGNORECASE,
+)
+
+
+def event_years(question: str) -> list[str]:
+    """Years the question places its fact in: "trade in 2015", not the "December 2015 article" it reads from."""
+    return [
+        m.group() for m in _YEAR_WORD.finditer(question)
+        if not (following := question[m.end():].split()[:1]) or following[0].strip(".,?!'’s").lower() not in TEXT_WORDS
+    ]
+
+
+def calendar_days(text: str) -> set[tuple[str, int]]:
+    """("july", 14), ("july", 15) for "July 14-15" or "14-15 July"."""
+    days = set()
+    for m in _DAY_RANGE.finditer(text):
+        month = (m.group(1) or m.group(6)).lower()
+        first, last = (m.group(2), m.group(3)) if m.group(1) else (m.group(4), m.group(5))
+        days |= {(month, int(d)) for d in (first, last) if d}
+    return days
+
+
+def on_another_date(question: Question, text: str, published: str | None = None) -> bool:
+    """The sentence dates itself to another year or another day of the month the question names ("trade in
+    2014" for "trade in 2015", "13 December" for "the December 18-19 meeting"), or its article was published
+    (ISO date) before the earliest year the question names: it is about another event."""
+    years = set(_YEAR_WORD.findall(text))
+    if question.years and years and not question.years & years:
+        return True
+    if question.years and published and published[:4] < min(question.years):
+        return True
+    days = calendar_days(text)
+    months = {month for month, _ in question.days}
+    same_month = {d for d in days if d[0] in months}
+    return bool(same_month) and not same_month & question.days
 
 
 def names_a_day(text: str) -> bool:
@@ -174,6 +317,14 @@ def question_entities(question: str) -> list[str]:
     body = " ".join(words[1:]) if words else ""
     entities = [m.group().strip(".,") for m in _ENTITY.finditer(body)]
     return [e for e in entities if e.lower() not in QUESTION_WORDS and not _YEAR.fullmatch(e)]
+
+
+def rarest_entity(question: Question, index: LexicalIndex, at_least: float = 0.0) -> list[str]:
+    """The stems of the question's rarest name ("Riyadh", "Damascus"), if its idf reaches at_least: what a
+    sentence must be about to answer "when…?" or "how many…?" rather than give the date or count of another."""
+    named = [(min(index.idf(s) for s in stems), stems) for e in question.entities if (stems := analyze(e))]
+    idf, stems = max(named, default=(0.0, []))
+    return stems if idf >= at_least else []
 
 
 def missing_entities(question: Question, index: LexicalIndex) -> list[str]:

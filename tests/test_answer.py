@@ -104,6 +104,34 @@ def test_unanswerable_question_abstains(seed_settings: Settings, question: str) 
     assert result.passages  # retrieval still ran; the answerer declined
 
 
+# A detail the articles never give about an event they do cover, beside the question the same rule must still
+# answer: (rule, abstains, answers, a fact the answer holds).
+NEAR_MISSES = [
+    ("a year the sentence contradicts", "What was the dollar value of Russia-US trade in 2015?",
+     "What was the total value of bilateral Russia-US trade in 2014?", r"29\.2 billion"),
+    ("a day the sentence contradicts", "What was decided at the December 18-19 New York meeting of the Syria support group?",
+     "On what dates was Kerry's working visit to Moscow in July?", r"July 14-15|14-15 July"),
+    ("the date of something else", "When was the Russian Embassy in Damascus attacked?",
+     "On what date did Russia designate the Islamic State a terrorist organization?", r"2014|2006"),
+    ("'years ago' is no length", "How long did Putin's meeting with Kerry during the December 2015 Moscow visit last?",
+     "How many days was Tillerson's visit to Moscow scheduled to last?", r"two-day"),
+    ("a number that counts another thing", "How many Russian children adopted by American families were reported to have been mistreated?",
+     "How many factors did Andrey Baklanov point to as creating a chance to stabilize Russia-US relations?", r"two factors"),
+    ("a name that holds no such office", "Who was Russia's ambassador in Washington at the time of these talks?",
+     "Who was the State Department spokesman quoted as saying Kerry went to Moscow without preconditions?", r"John Kirby"),
+]
+
+
+@pytest.mark.parametrize(("rule", "refused", "answered", "fact"), NEAR_MISSES, ids=[m[0] for m in NEAR_MISSES])
+def test_a_detail_the_articles_never_give_is_refused_and_its_neighbour_answered(
+    seed_settings: Settings, rule: str, refused: str, answered: str, fact: str
+) -> None:
+    no = answer(refused, settings=seed_settings)
+    assert no.abstained, f"{rule}: {no.text}"
+    yes = answer(answered, settings=seed_settings)
+    assert not yes.abstained and re.search(fact, yes.text), f"{rule}: {yes.text}"
+
+
 @pytest.mark.parametrize("question", ANSWERABLE)
 def test_answerable_question_does_not_abstain(seed_settings: Settings, seed_store: Store, question: str) -> None:
     result = answer(question, settings=seed_settings)
