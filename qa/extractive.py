@@ -112,9 +112,10 @@ def answer_extractively(
         # The date of the Libya conference is no answer to "when was the Riyadh conference?"
         # A question in two parts ("in which city, and on what dates") may name its subject in one part only.
         focus = [] if _SECOND_ASK.search(question) else rarest_entity(asked, index, _RARE)
-        candidates = [c for c in candidates if _about(c, focus, passages)]
-        if not candidates:
+        best = next((c for c in candidates if _about(c, focus, passages)), None)
+        if best is None:
             return _abstain(question, f"no passage that gives a {asked.asks} is about {_name(focus, asked)}")
+        candidates = [best] + [c for c in candidates if c is not best]  # runners-up may lean on the best one
     if asked.asks_what_happened:
         # A preview ("will hold talks") can't say what happened, and a sentence that never uses the outcome the
         # question names ("agreements", "decided") doesn't report it.
@@ -123,7 +124,7 @@ def answer_extractively(
             return _abstain(question, "they only say what was expected to happen, not what happened")
     if not candidates or candidates[0].score < SUPPORT_THRESHOLD:
         return _abstain(question, "no passage supports an answer")
-    if asked.yes_no:
+    if asked.yes_no and not asked.compares:  # "was X on the agenda for both visits?" spans two articles
         names = [stem for e in asked.entities for stem in analyze(e)]
         if not all(n in candidates[0].context_terms for n in names):
             return _abstain(question, "no passage mentions " + " and ".join(asked.entities) + " together")

@@ -49,9 +49,10 @@ _ASKS_NUMBER = re.compile(
     r"|\b(?:dollar|monetary|total)\s+(?:value|amount|figure)\b",
     re.IGNORECASE,
 )
-# "Who…", "which official/spokesman/…": the answer names somebody.
+# "Which official…", "who was the ambassador…": the answer names somebody. A bare "who"/"whom" is left out, as
+# its answer is as often a body or a group ("whom did the militants fight?" — American troops).
 _ASKS_PERSON = re.compile(
-    r"^\s*(?:who|whom)\b|\b(?:which|what)\s+"
+    r"(?:\b(?:which|what)|^\s*who\s+(?:is|was|were|are)(?:\s+the)?)\s+"
     r"(?:(?!(?:did|does|do|was|were|is|are|has|have|had|will|would|can|could|the|a|an)\b)[\w'’-]+\s+){0,3}?(?:officials?|spokes(?:man|woman|person)|"
     r"ministers?|leaders?|ambassadors?|envoys?|diplomats?|senators?|politicians?|president|person|people|"
     r"analysts?|experts?|journalists?|correspondents?|prosecutors?|judges?)\b",
@@ -170,8 +171,16 @@ def _specific_role(question: str) -> str | None:
     return stems[0] if stems else None
 
 
+# "How many days passed between X and Y?": the articles give the two dates, not the difference; the dated
+# sentences are the answer a reader can count from.
+_ASKS_INTERVAL = re.compile(
+    r"\bhow\s+(?:many|much)\s+(?:time|days|weeks|months|years)\b[^?]*\b(?:passed|elapsed|separat\w*|between|apart)\b",
+    re.IGNORECASE,
+)
+
+
 def _asked_type(question: str) -> AskedType | None:
-    if _ASKS_DATE.search(question):
+    if _ASKS_DATE.search(question) or _ASKS_INTERVAL.search(question):
         return "date"
     if _ASKS_MONEY.search(question):
         return "money"

@@ -44,6 +44,8 @@ def index(seed_settings: Settings) -> lexical.LexicalIndex:
         ("Who replaced Lavrov?", "person"),
         ("Which Russian Foreign Ministry official issued the commentary?", "person"),
         ("What did the ministers agree in Geneva?", None),
+        ("Whom did the militants fight?", None),
+        ("How many days passed between the strike and the talks?", "date"),
     ],
 )
 def test_asked_type(index: lexical.LexicalIndex, question: str, asks: str | None) -> None:
