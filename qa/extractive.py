@@ -101,7 +101,7 @@ def answer_extractively(
     if unrelated:
         return _abstain(question, f"they say nothing about {', '.join(unrelated)}")
     candidates = score_sentences(asked, passages, query_vector, text_vectors, index, context)
-    if asked.years or asked.days:
+    if (asked.years or asked.days) and not asked.compares:  # "in May 2015 … in July 2016" frames two statements
         candidates = [c for c in candidates if not c.off_date]
         if not candidates:
             return _abstain(question, "the passages that come closest are about other dates")
