@@ -330,8 +330,11 @@ def question_entities(question: str) -> list[str]:
 
 def rarest_entity(question: Question, index: LexicalIndex, at_least: float = 0.0) -> list[str]:
     """The stems of the question's rarest name ("Riyadh", "Damascus"), if its idf reaches at_least: what a
-    sentence must be about to answer "when…?" or "how many…?" rather than give the date or count of another."""
-    named = [(min(index.idf(s) for s in stems), stems) for e in question.entities if (stems := analyze(e))]
+    sentence must be about to answer "when…?" or "how many…?" rather than give the date or count of another.
+    Of a name in several words, only the last counts."""
+    # In "Rupert Murdoch" or "Khan Shaykhun" the last word names; a first name is often left out of the text.
+    heads = [e for e in question.entities if not re.search(rf"\b{re.escape(e)}\s+[A-Z]", question.text)]
+    named = [(min(index.idf(s) for s in stems), stems) for e in heads if (stems := analyze(e))]
     idf, stems = max(named, default=(0.0, []))
     return stems if idf >= at_least else []
 

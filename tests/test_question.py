@@ -18,6 +18,7 @@ from qa.question import (
     names_someone_new,
     on_another_date,
     question_entities,
+    rarest_entity,
     reports_outcome,
 )
 
@@ -87,6 +88,13 @@ def test_who_needs_a_name_the_question_does_not_use(index: lexical.LexicalIndex)
     assert ambassador.role == "ambassador"
     assert not holds_asked_type(ambassador, "It is Lavrov and Kerry, along with Staffan de Mistura.", {"lavrov"})
     assert holds_asked_type(ambassador, "Ambassador Sergey Kislyak said.", {"ambassador", "kislyak"})
+
+
+def test_the_focus_of_a_name_in_several_words_is_its_last(index: lexical.LexicalIndex) -> None:
+    asked = analyse("How many times has Andrey Baklanov visited Riyadh?")
+    assert rarest_entity(asked, index) == ["riyadh"]
+    assert rarest_entity(analyse("How many factors did Andrey Baklanov name?"), index) == ["baklanov"]
+    assert rarest_entity(analyse("How many factors did Russia name?"), index, at_least=2.0) == []
 
 
 def test_a_sentence_dated_elsewhere_is_about_another_event(index: lexical.LexicalIndex) -> None:
