@@ -128,7 +128,7 @@ def answer_extractively(
         names = [stem for e in asked.entities for stem in analyze(e)]
         if not all(n in candidates[0].context_terms for n in names):
             return _abstain(question, "no passage mentions " + " and ".join(asked.entities) + " together")
-    chosen = _choose(candidates, two_sided=asked.compares)
+    chosen = _choose(candidates, two_sided=asked.compares, interval=asked.interval)
     citations = [
         Citation(
             n=i,
@@ -261,10 +261,11 @@ def _name(stems: list[str], asked: Question) -> str:
     return next((e for e in asked.entities if analyze(e) == stems), " ".join(stems))
 
 
-def _choose(candidates: list[Scored], two_sided: bool = False) -> list[Scored]:
+def _choose(candidates: list[Scored], two_sided: bool = False, interval: bool = False) -> list[Scored]:
     """The best sentence, then close runners-up: the sentence right after it (answers often finish in the next
-    sentence), one that covers question words the chosen ones left out (lists, two-part questions), and for a
-    question that compares, the best sentence from another article."""
+    sentence), one that covers question words the chosen ones left out (lists, two-part questions), for a
+    question that compares, the best sentence from another article, and for "how long between X and Y", the
+    best dated sentence about the other end."""
     best = candidates[0]
     chosen = [best]
     covered = set(best.covered)
@@ -275,7 +276,8 @@ def _choose(candidates: list[Scored], two_sided: bool = False) -> list[Scored]:
         adjacent = _follows(s, best)
         gain = sum(w for t, w in s.covered.items() if t not in covered)
         other_side = two_sided and s.passage.article_id not in articles
-        if adjacent or other_side or (gain >= _MIN_GAIN and s.score >= best.score * _FOLLOWER_RATIO):
+        other_end = interval and len(chosen) == 1 and gain > 0
+        if adjacent or other_side or other_end or (gain >= _MIN_GAIN and s.score >= best.score * _FOLLOWER_RATIO):
             chosen.append(s)
             covered |= set(s.covered)
             articles.add(s.passage.article_id)

@@ -124,6 +124,7 @@ class Question:
     compares: bool = False
     yes_no: bool = False
     role: str | None = None  # stem of the office a "who" question asks about ("ambassador"), when it is specific
+    interval: bool = False  # "how many days passed between X and Y": answered by the two dates
     years: frozenset[str] = field(default_factory=frozenset)  # years the question places its event in
     days: frozenset[tuple[str, int]] = field(default_factory=frozenset)  # ("december", 18): calendar days it names
 
@@ -152,6 +153,7 @@ def analyse(question: str) -> Question:
         compares=bool(_TWO_SIDED.search(question)),
         yes_no=bool(_YES_NO.match(question)),
         role=_specific_role(question) if asks == "person" else None,
+        interval=bool(_ASKS_INTERVAL.search(question)),
         years=frozenset(event_years(question)),
         days=frozenset(calendar_days(question)),
     )

@@ -132,6 +132,16 @@ def test_a_detail_the_articles_never_give_is_refused_and_its_neighbour_answered(
     assert not yes.abstained and re.search(fact, yes.text), f"{rule}: {yes.text}"
 
 
+def test_how_long_between_two_events_quotes_both_dates(seed_settings: Settings) -> None:
+    result = answer(
+        "Roughly how many years passed between the founding of the Islamic State and Russia declaring it a "
+        "terrorist organisation?",
+        settings=seed_settings,
+    )
+    assert not result.abstained
+    assert "2006" in result.text and "2014" in result.text, result.text
+
+
 @pytest.mark.parametrize("question", ANSWERABLE)
 def test_answerable_question_does_not_abstain(seed_settings: Settings, seed_store: Store, question: str) -> None:
     result = answer(question, settings=seed_settings)
