@@ -22,6 +22,7 @@ from qa.question import (
     Question,
     analyse,
     content_words,
+    enumerates,
     holds_asked_type,
     missing_entities,
     names_a_day,
@@ -46,6 +47,8 @@ _HEADING_PENALTY = 0.15
 # "When?" is better answered by "July 14-15" than by "on Tuesday"; as large as the headline penalty, so a dated
 # headline stands level with an undated sentence.
 _CALENDAR_BONUS = 0.15
+# "Which countries…?" is better answered by the sentence that lists them than by one that restates the topic.
+_LIST_BONUS = 0.1
 # Below this cosine to every word of the passages, a word the corpus never uses is about something else.
 # Set midway between the closest off-topic word (0.34) and the closest paraphrase (0.38) in evals/questions.jsonl.
 _UNRELATED = 0.36
@@ -196,6 +199,8 @@ def score_sentences(
         has_type = holds_asked_type(asked, text, terms | context_terms)
         if asked.asks == "date" and names_a_day(text):
             score += _CALENDAR_BONUS
+        if asked.wants_list and enumerates(text):
+            score += _LIST_BONUS
         covered = {t: w / total for t, w in weights.items() if t in terms}
         scored.append(
             Scored(

@@ -125,6 +125,7 @@ class Question:
     yes_no: bool = False
     role: str | None = None  # stem of the office a "who" question asks about ("ambassador"), when it is specific
     interval: bool = False  # "how many days passed between X and Y": answered by the two dates
+    wants_list: bool = False  # "which countries…", "what measures…": answered by an enumeration
     years: frozenset[str] = field(default_factory=frozenset)  # years the question places its event in
     days: frozenset[tuple[str, int]] = field(default_factory=frozenset)  # ("december", 18): calendar days it names
 
@@ -154,6 +155,7 @@ def analyse(question: str) -> Question:
         yes_no=bool(_YES_NO.match(question)),
         role=_specific_role(question) if asks == "person" else None,
         interval=bool(_ASKS_INTERVAL.search(question)),
+        wants_list=bool(_ASKS_LIST.search(question)),
         years=frozenset(event_years(question)),
         days=frozenset(calendar_days(question)),
     )
@@ -179,6 +181,20 @@ _ASKS_INTERVAL = re.compile(
     r"\bhow\s+(?:many|much)\s+(?:time|days|weeks|months|years)\b[^?]*\b(?:passed|elapsed|separat\w*|between|apart)\b",
     re.IGNORECASE,
 )
+
+
+# "Which countries", "what punitive measures", "name the…": a plural noun after which/what, or a request to list.
+_ASKS_LIST = re.compile(
+    r"\b(?:which|what)\s+(?:(?!(?:did|does|do|was|were|is|are|has|have|had|the)\b)[\w'’-]+\s+){0,2}?"
+    r"(?!(?:was|is|has|does|news|process|access|press|business|class|address)\b)[a-z][\w-]*[^s']s\b|\blist(?:ed|s)?\b|\bname the\b",
+    re.IGNORECASE,
+)
+_ENUMERATION = re.compile(r"(?:[^,;]+,){2,}[^,;]*\band\b")
+
+
+def enumerates(text: str) -> bool:
+    """A sentence that lists three or more things ("the USA, Canada, UK, … and Russia")."""
+    return bool(_ENUMERATION.search(text))
 
 
 def _asked_type(question: str) -> AskedType | None:

@@ -132,6 +132,15 @@ def test_a_detail_the_articles_never_give_is_refused_and_its_neighbour_answered(
     assert not yes.abstained and re.search(fact, yes.text), f"{rule}: {yes.text}"
 
 
+def test_a_list_question_is_answered_by_the_sentence_that_lists(seed_settings: Settings) -> None:
+    result = answer(
+        "Which countries does the December article list as having designated the Islamic State a terrorist "
+        "organization?",
+        settings=seed_settings,
+    )
+    assert all(country in result.text for country in ("Canada", "Australia", "Turkey")), result.text
+
+
 def test_how_long_between_two_events_quotes_both_dates(seed_settings: Settings) -> None:
     result = answer(
         "Roughly how many years passed between the founding of the Islamic State and Russia declaring it a "

@@ -12,6 +12,7 @@ from qa.question import (
     analyse,
     calendar_days,
     count_tokens,
+    enumerates,
     event_years,
     holds_asked_type,
     leans_on_context,
@@ -195,3 +196,12 @@ def test_a_follow_up_leans_on_the_conversation(question: str) -> None:
 )
 def test_a_question_that_names_its_topic_stands_alone(question: str) -> None:
     assert not leans_on_context(question)
+
+
+def test_a_list_question_prefers_a_sentence_that_enumerates() -> None:
+    assert analyse("Which countries designated the Islamic State a terrorist organization?").wants_list
+    assert analyse("What punitive measures did Washington introduce?").wants_list
+    assert not analyse("What was the purpose of the consultations?").wants_list
+    assert not analyse("Which company did Tillerson run?").wants_list
+    assert enumerates("It was banned in the USA, Canada, UK, Australia and Russia.")
+    assert not enumerates("Lavrov, who met Kerry on Tuesday, said so.")
