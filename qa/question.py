@@ -67,6 +67,10 @@ _HAS_MONEY = re.compile(
     r"[$€£¥]\s?\d|\b\d[\d.,]*\s*(?:dollars|euros?|rubles?|roubles?|pounds|yuan|bn|mln|billion|million|trillion)\b",
     re.IGNORECASE,
 )
+_ASKS_PROPORTION = re.compile(
+    r"\bhow\s+much\s+of\b|\b(?:what|which)\s+(?:share|proportion|part|percentage)\s+of\b", re.IGNORECASE
+)
+_HAS_PROPORTION = re.compile(r"\b(?:most|majority|minority|all|half|quarter|third|percent|per cent)\b|%", re.IGNORECASE)
 _ASKS_DURATION = re.compile(r"\bhow\s+long\b", re.IGNORECASE)
 # The counted thing: "how many [Russian troops] were ..." (up to three words before a verb or preposition).
 _HOW_MANY = re.compile(
@@ -220,6 +224,8 @@ def holds_asked_type(question: Question, text: str, terms: set[str]) -> bool:
     if question.asks == "money":
         return bool(_HAS_MONEY.search(text))
     if question.asks == "number":
+        if _ASKS_PROPORTION.search(question.text) and _HAS_PROPORTION.search(text):  # "in most of Syria's provinces"
+            return True
         if question.counted:  # "How many troops ...": the number must count the thing the question names
             return counts(question, text)
         return bool(

@@ -72,6 +72,12 @@ def test_the_number_must_count_the_thing_asked_about(index: lexical.LexicalIndex
     assert holds_asked_type(meetings, "as a result of two meetings of the support group in Vienna", set())
 
 
+def test_how_much_of_is_answered_by_a_proportion() -> None:
+    asked = analyse("How much of Syria was the ceasefire holding in?")
+    assert holds_asked_type(asked, "a ceasefire regime has been observed in most of Syria's provinces", set())
+    assert not holds_asked_type(asked, "the ceasefire regime in Syria", set())
+
+
 def test_money_needs_a_currency_or_a_scale(index: lexical.LexicalIndex) -> None:
     asked = analyse("What was the dollar value of the trade?")
     assert holds_asked_type(asked, "Trade reached $29.2 billion.", set())
