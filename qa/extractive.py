@@ -49,6 +49,8 @@ _HEADING_PENALTY = 0.15
 _CALENDAR_BONUS = 0.15
 # "Which countries…?" is better answered by the sentence that lists them than by one that restates the topic.
 _LIST_BONUS = 0.1
+# A question that names a month ("the December preview") is most often about the article dated in it.
+_MONTH_BONUS = 0.15
 # Below this cosine to every word of the passages, a word the corpus never uses is about something else.
 # Set midway between the closest off-topic word (0.34) and the closest paraphrase (0.38) in evals/questions.jsonl.
 _UNRELATED = 0.36
@@ -201,6 +203,8 @@ def score_sentences(
             score += _CALENDAR_BONUS
         if asked.wants_list and enumerates(text):
             score += _LIST_BONUS
+        if asked.months and passage.date and any(m in passage.date.lower() for m in asked.months):
+            score += _MONTH_BONUS  # "his December visit": the article dated December
         covered = {t: w / total for t, w in weights.items() if t in terms}
         scored.append(
             Scored(

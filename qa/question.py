@@ -44,7 +44,7 @@ _ASKS_DATE = re.compile(
     r"^\s*when\b|\b(?:what|which)\s+(?:date|dates|day|days|month|year)\b|\bdates?\s*\??\s*$", re.IGNORECASE
 )
 _ASKS_NUMBER = re.compile(
-    r"\bhow\s+(?:many|much|often|long)\b|\b(?:what|which)\s+(?:number|percentage|share|amount|figure|sum)\b"
+    r"\bhow\s+(?:many|much|often|long)\b|\b(?:what|which)\s+(?:number|percentage|share|amount|figure|sum|tally|count)\b"
     r"|\bthe\s+(?:number|amount|size|sum|total|cost)\s+of\b|\b(?:death|casualty)\s+toll\b"
     r"|\b(?:dollar|monetary|total)\s+(?:value|amount|figure)\b",
     re.IGNORECASE,
@@ -132,6 +132,7 @@ class Question:
     wants_list: bool = False  # "which countries…", "what measures…": answered by an enumeration
     years: frozenset[str] = field(default_factory=frozenset)  # years the question places its event in
     days: frozenset[tuple[str, int]] = field(default_factory=frozenset)  # ("december", 18): calendar days it names
+    months: frozenset[str] = field(default_factory=frozenset)  # "december" of "his December visit"
 
     @property
     def asks_what_happened(self) -> bool:
@@ -162,6 +163,7 @@ def analyse(question: str) -> Question:
         wants_list=bool(_ASKS_LIST.search(question)),
         years=frozenset(event_years(question)),
         days=frozenset(calendar_days(question)),
+        months=frozenset(m.lower() for m in _MONTH_WORD.findall(question)),
     )
 
 
@@ -286,6 +288,10 @@ def names_someone_new(question: str, text: str) -> list[str]:
 
 
 _YEAR_WORD = re.compile(r"\b(?:19|20)\d\d\b")
+# "May" only when capitalised: "may" is a verb far more often than a month in a question.
+_MONTH_WORD = re.compile(
+    r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December)\b"
+)
 _DAY_RANGE = re.compile(
     rf"\b(?:({_MONTHS})\.?\s+(\d{{1,2}})(?:\s*[-–]\s*(\d{{1,2}}))?|(\d{{1,2}})(?:\s*[-–]\s*(\d{{1,2}}))?\s+({_MONTHS}))\b",
     re.IGNORECASE,

@@ -141,6 +141,13 @@ def test_a_list_question_is_answered_by_the_sentence_that_lists(seed_settings: S
     assert all(country in result.text for country in ("Canada", "Australia", "Turkey")), result.text
 
 
+def test_a_month_the_question_names_points_at_the_article_dated_in_it(seed_settings: Settings) -> None:
+    result = answer("What kind of conversation did Moscow say it expected from Kerry during his December visit?",
+                    settings=seed_settings)
+    assert "serious and business-like" in result.text, result.text
+    assert result.citations[0].source.startswith("004_"), result.citations
+
+
 def test_how_long_between_two_events_quotes_both_dates(seed_settings: Settings) -> None:
     result = answer(
         "Roughly how many years passed between the founding of the Islamic State and Russia declaring it a "

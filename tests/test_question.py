@@ -211,3 +211,9 @@ def test_a_list_question_prefers_a_sentence_that_enumerates() -> None:
     assert not analyse("Which company did Tillerson run?").wants_list
     assert enumerates("It was banned in the USA, Canada, UK, Australia and Russia.")
     assert not enumerates("Lavrov, who met Kerry on Tuesday, said so.")
+
+
+def test_the_months_a_question_names() -> None:
+    assert analyse("What did Moscow expect from Kerry's December visit?").months == frozenset({"december"})
+    assert analyse("What may Lavrov say?").months == frozenset()  # the verb, not the month
+    assert analyse("What tally of contacts did the report give?").asks == "number"
