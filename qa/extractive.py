@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 
@@ -71,7 +72,6 @@ class Scored:
     covered: dict[str, float]  # question words the sentence itself holds, with their share of the question
     context_terms: set[str]  # words of the sentence, its neighbours and its headline
     has_type: bool  # holds what the question asks for (a date, a number), if it asks for one
-    off_date: bool  # dates itself to another year or day than the question names
 
 
 @dataclass
@@ -107,7 +107,7 @@ def answer_extractively(
         return _abstain(question, f"they say nothing about {', '.join(unrelated)}")
     candidates = score_sentences(asked, passages, query_vector, text_vectors, index, context)
     if (asked.years or asked.days) and not asked.compares:  # "in May 2015 … in July 2016" frames two statements
-        candidates = [c for c in candidates if not c.off_date]
+        candidates = [c for c in candidates if not on_another_date(asked, c.text, c.passage.date)]
         if not candidates:
             return _abstain(question, "the passages that come closest are about other dates")
     if asked.asks is not None:
@@ -117,7 +117,8 @@ def answer_extractively(
         # The date of the Libya conference is no answer to "when was the Riyadh conference?"
         # A question in two parts ("in which city, and on what dates") may name its subject in one part only.
         focus = [] if _SECOND_ASK.search(question) else rarest_entity(asked, index, _RARE)
-        best = next((c for c in candidates if _about(c, focus, passages)), None)
+        paragraphs = cache(lambda article_id: _paragraph_terms(article_id, passages))  # once per article
+        best = next((c for c in candidates if _about(c, set(focus), paragraphs(c.passage.article_id))), None)
         if best is None:
             return _abstain(question, f"no passage that gives a {asked.asks} is about {_name(focus, asked)}")
         candidates = [best] + [c for c in candidates if c is not best]  # runners-up may lean on the best one
@@ -207,10 +208,7 @@ def score_sentences(
             score += _MONTH_BONUS  # "his December visit": the article dated December
         covered = {t: w / total for t, w in weights.items() if t in terms}
         scored.append(
-            Scored(
-                passage, start, end, text, score, covered, terms | context_terms, has_type,
-                on_another_date(asked, text, passage.date),
-            )
+            Scored(passage, start, end, text, score, covered, terms | context_terms, has_type)
         )
     scored.sort(key=lambda s: -s.score)
     return scored
@@ -238,21 +236,20 @@ def unrelated_words(question: str, passages: list[Passage], index: LexicalIndex,
     return [w for w, similarity in zip(unknown, nearest, strict=True) if similarity < _UNRELATED]
 
 
-def _about(candidate: Scored, stems: list[str], passages: list[Passage]) -> bool:
-    """The sentence, its neighbours, headline or paragraph (or, for a quote, the retrieved text of its article)
-    use every one of stems."""
-    if all(s in candidate.context_terms for s in stems):
+def _about(candidate: Scored, stems: set[str], paragraphs: list[tuple[int, set[str]]]) -> bool:
+    """The sentence, its neighbours or headline, its paragraph and the one before it (a quote often runs on from
+    the paragraph that names the speaker), or for a quote, any retrieved paragraph of its article, use every one
+    of stems. paragraphs: _paragraph_terms of the candidate's article."""
+    if stems <= candidate.context_terms:
         return True
-    paragraphs = _retrieved_paragraphs(candidate.passage.article_id, passages)
     if _QUOTE_OPENS.match(candidate.text):  # a speaker is named before or after the quote, often paragraphs away
-        return set(stems) <= {t for _, text in paragraphs for t in analyze(text)}
-    # The paragraph, and the one before it: a quote often runs on from the paragraph that names the speaker.
+        return stems <= set().union(*(terms for _, terms in paragraphs))
     at = next((i for i, (end, _) in enumerate(paragraphs) if end > candidate.start), len(paragraphs) - 1)
-    return set(stems) <= {t for _, text in paragraphs[max(at - 1, 0) : at + 1] for t in analyze(text)}
+    return stems <= set().union(*(terms for _, terms in paragraphs[max(at - 1, 0) : at + 1]))
 
 
-def _retrieved_paragraphs(article_id: str, passages: list[Passage]) -> list[tuple[int, str]]:
-    """The paragraphs the retrieved passages hold of one article, in order, each with its end offset; passages
+def _paragraph_terms(article_id: str, passages: list[Passage]) -> list[tuple[int, set[str]]]:
+    """The paragraphs the retrieved passages hold of one article, in order: (end offset, stems). Passages
     overlap, and a gap between them ends a paragraph."""
     segments: list[tuple[int, str]] = []
     for p in sorted((p for p in passages if p.article_id == article_id), key=lambda p: p.start):
@@ -261,8 +258,8 @@ def _retrieved_paragraphs(article_id: str, passages: list[Passage]) -> list[tupl
         else:
             segments.append((p.start, p.text))
     return [
-        (start + m.end(), m.group()) for start, text in segments for m in re.finditer(r"[^\n]+", text)
-        if m.group().strip()
+        (start + m.end(), set(analyze(m.group()))) for start, text in segments
+        for m in re.finditer(r"[^\n]+", text) if m.group().strip()
     ]
 
 

@@ -97,7 +97,7 @@ _TWO_SIDED = re.compile(
 )
 _YES_NO = re.compile(r"^\s*(?:did|does|do|is|was|were|are|has|have|had|can|could|will|would)\b", re.IGNORECASE)
 _ENTITY = re.compile(r"\b(?:[A-Z][\w'’.-]*[\w]|\d[\d,.]*\d|\d)")
-_YEAR = re.compile(r"(?:19|20)\d\d")
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _WORD = re.compile(r"[a-z][a-z'’-]+")
 
 QUESTION_WORDS = frozenset(
@@ -130,6 +130,7 @@ class Question:
     role: str | None = None  # stem of the office a "who" question asks about ("ambassador"), when it is specific
     interval: bool = False  # "how many days passed between X and Y": answered by the two dates
     wants_list: bool = False  # "which countries…", "what measures…": answered by an enumeration
+    proportion: bool = False  # "how much of Syria…": "most of its provinces" answers
     years: frozenset[str] = field(default_factory=frozenset)  # years the question places its event in
     days: frozenset[tuple[str, int]] = field(default_factory=frozenset)  # ("december", 18): calendar days it names
     months: frozenset[str] = field(default_factory=frozenset)  # "december" of "his December visit"
@@ -144,7 +145,8 @@ def analyse(question: str) -> Question:
     # The counted thing is the last noun of "how many Russian children adopted…": skip participles and adverbs.
     phrase = [w for w in how_many.group(1).split() if not w.lower().endswith("ed")] if how_many else []
     counted_words = [s for w in phrase for s in analyze(w) if s not in _NOT_COUNTED]
-    asks = _asked_type(question)
+    interval = bool(_ASKS_INTERVAL.search(question))
+    asks: AskedType | None = "date" if interval else _asked_type(question)
     # "When was the breakthrough achieved?" asks for a date, not for what was achieved.
     asks_outcome = (
         asks is None and _OUTCOME.search(question) and _PAST.search(question) and not PROSPECTIVE.search(question)
@@ -159,8 +161,9 @@ def analyse(question: str) -> Question:
         compares=bool(_TWO_SIDED.search(question)),
         yes_no=bool(_YES_NO.match(question)),
         role=_specific_role(question) if asks == "person" else None,
-        interval=bool(_ASKS_INTERVAL.search(question)),
+        interval=interval,
         wants_list=bool(_ASKS_LIST.search(question)),
+        proportion=bool(_ASKS_PROPORTION.search(question)),
         years=frozenset(event_years(question)),
         days=frozenset(calendar_days(question)),
         months=frozenset(m.lower() for m in _MONTH_WORD.findall(question)),
@@ -204,7 +207,7 @@ def enumerates(text: str) -> bool:
 
 
 def _asked_type(question: str) -> AskedType | None:
-    if _ASKS_DATE.search(question) or _ASKS_INTERVAL.search(question):
+    if _ASKS_DATE.search(question):
         return "date"
     if _ASKS_MONEY.search(question):
         return "money"
@@ -226,7 +229,7 @@ def holds_asked_type(question: Question, text: str, terms: set[str]) -> bool:
     if question.asks == "money":
         return bool(_HAS_MONEY.search(text))
     if question.asks == "number":
-        if _ASKS_PROPORTION.search(question.text) and _HAS_PROPORTION.search(text):  # "in most of Syria's provinces"
+        if question.proportion and _HAS_PROPORTION.search(text):  # "in most of Syria's provinces"
             return True
         if question.counted:  # "How many troops ...": the number must count the thing the question names
             return counts(question, text)
@@ -252,8 +255,7 @@ def counts(question: Question, text: str) -> bool:
     tokens = _TOKEN.findall(text)
     numbers = [
         i for i, t in enumerate(tokens)
-        if (_COUNT.fullmatch(t) and not _YEAR.fullmatch(t)
-            and not (i and _AFTER_MONTH.search(tokens[i - 1])) and t not in question.numbers)
+        if (_COUNT.fullmatch(t) and not (i and _AFTER_MONTH.search(tokens[i - 1])) and t not in question.numbers)
         or _HAS_NUMBER_WORD.fullmatch(t)
     ]
     heads = [i for i, t in enumerate(tokens) if question.counted & set(analyze(t))]
@@ -287,7 +289,6 @@ def names_someone_new(question: str, text: str) -> list[str]:
     return names
 
 
-_YEAR_WORD = re.compile(r"\b(?:19|20)\d\d\b")
 # "May" only when capitalised: "may" is a verb far more often than a month in a question.
 _MONTH_WORD = re.compile(
     r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December)\b"
@@ -301,7 +302,7 @@ _DAY_RANGE = re.compile(
 def event_years(question: str) -> list[str]:
     """Years the question places its fact in: "trade in 2015", not the "December 2015 article" it reads from."""
     return [
-        m.group() for m in _YEAR_WORD.finditer(question)
+        m.group() for m in _YEAR.finditer(question)
         if not (following := question[m.end():].split()[:1]) or following[0].strip(".,?!'’s").lower() not in TEXT_WORDS
     ]
 
@@ -320,7 +321,9 @@ def on_another_date(question: Question, text: str, published: str | None = None)
     """The sentence dates itself to another year or another day of the month the question names ("trade in
     2014" for "trade in 2015", "13 December" for "the December 18-19 meeting"), or its article was published
     (ISO date) before the earliest year the question names: it is about another event."""
-    years = set(_YEAR_WORD.findall(text))
+    if not question.years and not question.days:
+        return False
+    years = set(_YEAR.findall(text))
     if question.years and years and not question.years & years:
         return True
     if question.years and published and published[:4] < min(question.years):
