@@ -320,13 +320,15 @@ def calendar_days(text: str) -> set[tuple[str, int]]:
 def on_another_date(question: Question, text: str, published: str | None = None) -> bool:
     """The sentence dates itself to another year or another day of the month the question names ("trade in
     2014" for "trade in 2015", "13 December" for "the December 18-19 meeting"), or its article was published
-    (ISO date) before the earliest year the question names: it is about another event."""
+    (a date, in any form that gives its year) before the earliest year the question names: it is about another
+    event."""
     if not question.years and not question.days:
         return False
     years = set(_YEAR.findall(text))
     if question.years and years and not question.years & years:
         return True
-    if question.years and published and published[:4] < min(question.years):
+    published_years = _YEAR.findall(published or "")
+    if question.years and published_years and min(published_years) < min(question.years):
         return True
     days = calendar_days(text)
     months = {month for month, _ in question.days}

@@ -97,6 +97,14 @@ def test_who_needs_a_name_the_question_does_not_use(index: lexical.LexicalIndex)
     assert holds_asked_type(ambassador, "Ambassador Sergey Kislyak said.", {"ambassador", "kislyak"})
 
 
+def test_a_publication_date_counts_by_its_year_in_any_form() -> None:
+    trade = analyse("What was the value of trade in 2015?")
+    assert not on_another_date(trade, "Trade fell by a third.", published="11 July 2016")
+    assert on_another_date(trade, "Trade fell by a third.", published="11 July 2014")
+    assert not on_another_date(trade, "Trade fell by a third.", published="July 11")  # no year: no clash
+    assert not on_another_date(analyse("What was the value of trade?"), "In 2014 trade rose.")  # no date asked
+
+
 def test_the_focus_of_a_name_in_several_words_is_its_last(index: lexical.LexicalIndex) -> None:
     asked = analyse("How many times has Andrey Baklanov visited Riyadh?")
     assert rarest_entity(asked, index) == ["riyadh"]
