@@ -299,11 +299,17 @@ _DAY_RANGE = re.compile(
 )
 
 
+_DEADLINE = re.compile(r"\b(?:by|until|till|through)\s+$", re.IGNORECASE)
+
+
 def event_years(question: str) -> list[str]:
-    """Years the question places its fact in: "trade in 2015", not the "December 2015 article" it reads from."""
+    """Years the question places its fact in: "trade in 2015", not the "December 2015 article" it reads from,
+    nor the target of a plan ("to make up 20% by 2025"), which articles of earlier years report."""
     return [
         m.group() for m in _YEAR.finditer(question)
-        if not (following := question[m.end():].split()[:1]) or following[0].strip(".,?!'’s").lower() not in TEXT_WORDS
+        if (not (following := question[m.end():].split()[:1])
+            or following[0].strip(".,?!'’s").lower() not in TEXT_WORDS)
+        and not _DEADLINE.search(question[: m.start()])
     ]
 
 

@@ -103,6 +103,8 @@ def test_a_publication_date_counts_by_its_year_in_any_form() -> None:
     assert on_another_date(trade, "Trade fell by a third.", published="11 July 2014")
     assert not on_another_date(trade, "Trade fell by a third.", published="July 11")  # no year: no clash
     assert not on_another_date(analyse("What was the value of trade?"), "In 2014 trade rose.")  # no date asked
+    plan = analyse("What share of power is nuclear to make up by 2025?")
+    assert not on_another_date(plan, "The strategy sets the share.", published="7 April 2022")  # a target year
 
 
 def test_the_focus_of_a_name_in_several_words_is_its_last(index: lexical.LexicalIndex) -> None:
