@@ -1,9 +1,9 @@
 """The BM25 side at a million chunks: build time, peak memory, search latency, and the cost of folding one
-ingest's new chunks into the persisted index (qa.lexical.apply) instead of rebuilding it.
+ingest's new chunks into the persisted index (qa.index.lexical.apply) instead of rebuilding it.
 
 Run: python benchmarks/bm25_scale.py [--chunks 1000000] [--json PATH]. The base index's postings are drawn, not
 analysed: each chunk gets ~45 distinct terms from a Zipf-distributed 200k-term vocabulary (news-like counts), so
-the run measures the index, not the analyser; the folded-in delta is real text analysed by qa.lexical.analyze.
+the run measures the index, not the analyser; the folded-in delta is real text analysed by qa.index.lexical.analyze.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qa import lexical
+from qa.index import lexical
 
 
 class _CountingStore:

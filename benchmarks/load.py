@@ -22,7 +22,7 @@ from typing import Any
 
 from qa import answer
 from qa.config import get_settings
-from qa.evals import load_questions
+from qa.eval.metrics import load_questions
 
 
 def _percentile(values: list[float], q: float) -> float:

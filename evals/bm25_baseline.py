@@ -13,10 +13,10 @@ from pathlib import Path
 
 import bm25s
 
-from qa.chunk import split_sentences
-from qa.clean import clean_article_text
-from qa.evals import load_questions
-from qa.lexical import analyze
+from qa.eval.metrics import load_questions
+from qa.index.chunk import split_sentences
+from qa.index.clean import clean_article_text
+from qa.index.lexical import analyze
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -14,10 +14,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from qa import lexical, realtimeqa, retrieve
+from qa import retrieve
 from qa.config import get_settings
-from qa.embed import get_embedder
-from qa.ingest import store_for
+from qa.eval import realtimeqa
+from qa.index import lexical
+from qa.index.embed import get_embedder
+from qa.index.ingest import store_for
 
 # name -> module attributes to set for the run; the first is the current default.
 SETTINGS: dict[str, dict[str, Any]] = {
@@ -48,7 +50,7 @@ SETTINGS: dict[str, dict[str, Any]] = {
 
 @contextmanager
 def patched(values: dict[str, Any]) -> Iterator[None]:
-    """Set module constants ("NAME" in qa.retrieve, "realtimeqa.NAME" in qa.realtimeqa) for the duration."""
+    """Set module constants ("NAME" in qa.retrieve, "realtimeqa.NAME" in qa.eval.realtimeqa) for the duration."""
     targets = {name: (realtimeqa, name.split(".", 1)[1]) if name.startswith("realtimeqa.") else (retrieve, name)
                for name in values if not name.startswith("_")}
     saved = {name: getattr(module, attr) for name, (module, attr) in targets.items()}

@@ -9,7 +9,7 @@ configure_offline()
 
 from qa.answer import answer, answer_stream
 from qa.errors import QAError
-from qa.ingest import ingest
+from qa.index.ingest import ingest
 from qa.types import Answer, Citation, IngestReport, Passage
 
 __all__ = ["Answer", "Citation", "IngestReport", "Passage", "QAError", "answer", "answer_stream", "ingest"]

@@ -56,7 +56,7 @@ def ingest(
     from rich.console import Console
     from rich.markup import escape
 
-    from qa.ingest import ingest as run_ingest
+    from qa.index.ingest import ingest as run_ingest
 
     console = Console(stderr=True, highlight=False)
 
@@ -150,7 +150,7 @@ def chat(
 
     Set QA_UI_AUTH=user:password to require a login; always do so before --host 0.0.0.0 or --share.
     """
-    from qa.ui_format import login_pair, start_warm_up
+    from qa.ui.render import login_pair, start_warm_up
 
     settings = get_settings()
     try:
@@ -158,7 +158,7 @@ def chat(
     except QAError as exc:
         _fail(exc)
     start_warm_up(settings)  # the seeds index while Gradio imports
-    from qa.ui import serve
+    from qa.ui.app import serve
 
     if (share or host not in ("127.0.0.1", "localhost", "::1")) and settings.ui_auth is None:
         typer.echo("qa: warning: the page is reachable beyond this machine without a login; set QA_UI_AUTH", err=True)
@@ -176,7 +176,7 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
 ) -> None:
     """How many articles and chunks are indexed, with which embedding model, and where."""
-    from qa.ingest import store_for
+    from qa.index.ingest import store_for
 
     settings = get_settings()
     try:
@@ -231,8 +231,8 @@ def run_eval(
         _run_benchmark(dataset, split, limit, data_dir, llm, json_path, report_dir)
         return
     from qa.answer import answer
-    from qa.evals import load_questions, write_json
-    from qa.evals import run_eval as evaluate
+    from qa.eval.metrics import load_questions, write_json
+    from qa.eval.metrics import run_eval as evaluate
 
     try:
         questions = load_questions(question_set)
@@ -248,7 +248,7 @@ def run_eval(
         write_json(summary, rows, json_path)
         typer.echo(f"wrote {json_path}")
     if report_dir:
-        from qa.evals_report import write_report
+        from qa.eval.report import write_report
 
         context = {"set": str(question_set), "answerer": llm or get_settings().llm, "top_k": top_k}
         typer.echo(f"wrote {write_report(summary, rows, report_dir, context)}")
@@ -258,7 +258,7 @@ def _run_benchmark(
     dataset: str, split: str, limit: int | None, data_dir: Path | None, llm: str | None, json_path: Path | None,
     report_dir: Path | None,
 ) -> None:
-    from qa import realtimeqa
+    from qa.eval import realtimeqa
 
     if dataset != "realtimeqa" or split not in realtimeqa.SPLITS:
         typer.echo(f"qa: unknown benchmark {dataset!r} split {split!r}: use --dataset realtimeqa --split dev|test",
@@ -337,8 +337,8 @@ def bench(
                                               "qa-bench).")] = None,
 ) -> None:
     """Time ingest, retrieval and answers on a corpus, beside the stock llama-index pipeline; prints JSON."""
-    from qa import bench as benchmark
-    from qa.bench_peer import PeerEmbedding
+    from qa.bench import run as benchmark
+    from qa.bench.peer import PeerEmbedding
 
     if (corpus is None) == (synthetic is None):
         typer.echo("qa: give one of --corpus PATH or --synthetic N", err=True)

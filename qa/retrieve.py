@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from qa.embed import Embedder
-from qa.lexical import LexicalIndex
-from qa.metadata import stored_date_ord
-from qa.store import Store
+from qa.index.embed import Embedder
+from qa.index.lexical import LexicalIndex
+from qa.index.metadata import stored_date_ord
+from qa.index.store import Store
 from qa.types import Passage
 
 RRF_K = 60  # the constant from Cormack et al. (2009); damps the weight of the very first ranks

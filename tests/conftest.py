@@ -16,8 +16,8 @@ import pytest
 from support import SEED_NAMES, SEEDS_DIR, EmbedCounter, write_article
 
 from qa.config import Settings
-from qa.ingest import ingest, store_for
-from qa.store import Store
+from qa.index.ingest import ingest, store_for
+from qa.index.store import Store
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -75,7 +75,7 @@ def make_article(docs: Path) -> Callable[..., Path]:
 @pytest.fixture
 def embed_counter(monkeypatch: pytest.MonkeyPatch) -> EmbedCounter:
     """Wrap the shared embedding model so a test can see whether (and how much) it was used."""
-    from qa.embed import get_embedder
+    from qa.index.embed import get_embedder
 
     settings = Settings()
     embedder = get_embedder(settings.embed_model, settings.embed_batch)

@@ -8,7 +8,7 @@ import socket
 import subprocess
 from pathlib import Path
 
-from qa.store import Store
+from qa.index.store import Store
 from qa.types import Answer
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -11,7 +11,7 @@ from support import SEED_001, SEED_002, SEED_NAMES
 from qa.answer import MAX_QUESTION_CHARS, answer, answer_stream, last_exchange
 from qa.config import Settings
 from qa.errors import BadQuestionError, EmptyIndexError, QAError
-from qa.store import Store
+from qa.index.store import Store
 from qa.types import Answer
 
 KERRY_JULY = "On which dates was John Kerry's working visit to Moscow in July?"
@@ -286,7 +286,7 @@ def test_empty_index_with_auto_seed_indexes_the_seeds(tmp_path: Path) -> None:
     assert not result.abstained
     assert "July 14-15" in result.text
     assert result.citations[0].source == SEED_001
-    from qa.ingest import store_for
+    from qa.index.ingest import store_for
 
     store = store_for(settings)
     assert sorted(meta["source"] for _, meta in store.iter_articles()) == SEED_NAMES

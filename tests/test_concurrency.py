@@ -9,7 +9,7 @@ from support import EVALS_DIR
 
 from qa.answer import answer
 from qa.config import Settings
-from qa.evals import load_questions
+from qa.eval.metrics import load_questions
 
 
 def test_twenty_concurrent_callers_get_their_own_answers(seed_settings: Settings) -> None:

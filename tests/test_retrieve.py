@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 from support import SEED_001, SEED_002, overlap, word_shingles
 
-from qa import lexical
 from qa.config import Settings
-from qa.embed import get_embedder
+from qa.index import lexical
+from qa.index.embed import get_embedder
+from qa.index.store import DenseHit, Store
 from qa.retrieve import RRF_K, Retrieval, fuse_rankings, retrieve
-from qa.store import DenseHit, Store
 
 # --- fuse_rankings ------------------------------------------------------------------------------------------
 
@@ -249,7 +249,7 @@ def _bridge_story(day: str | None, text: str) -> str:
 
 @pytest.fixture(scope="module")
 def dated_index(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    from qa.ingest import ingest
+    from qa.index.ingest import ingest
 
     folder = tmp_path_factory.mktemp("dated")
     for name, (day, text) in _BRIDGE_STORIES.items():
@@ -261,7 +261,7 @@ def dated_index(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 
 def _sources(settings: Settings, as_of: dt.date | None) -> list[str]:
-    from qa.ingest import store_for
+    from qa.index.ingest import store_for
 
     store = store_for(settings)
     found = retrieve(

@@ -32,8 +32,8 @@ from typing import Any
 
 import numpy as np
 
-from qa.chunk import split_sentences
-from qa.lexical import analyze
+from qa.index.chunk import split_sentences
+from qa.index.lexical import analyze
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "benchmarks" / "realtimeqa"
 OUT = Path("reader.onnx")

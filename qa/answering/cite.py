@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from qa.embed import VectorCache
-from qa.lexical import analyze
+from qa.index.embed import VectorCache
+from qa.index.lexical import analyze
 from qa.types import Citation, Passage
 
 _LABEL = r"(?:(?:passages?|sources?|documents?|docs?|refs?|references?|articles?)\s*)?#?\s*"

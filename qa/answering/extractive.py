@@ -1,7 +1,7 @@
 """The default answerer, no model needed: pick the retrieved sentences that answer the question and cite each.
 
 Sentences are scored by meaning (embedding similarity), by the rare question words they contain (IDF-weighted
-coverage) and by whether they hold what the question asks for (qa.question). It abstains when the question is
+coverage) and by whether they hold what the question asks for (qa.answering.question). It abstains when the question is
 about something the articles never mention, when no sentence holds the kind of answer asked, or when no sentence
 is supported well enough.
 """
@@ -14,12 +14,9 @@ from functools import cache
 
 import numpy as np
 
-from qa.chunk import split_sentences
-from qa.embed import VectorCache
-from qa.guard import addresses_a_model, strip_citation_markers
-from qa.lexical import LexicalIndex, analyze
-from qa.prompts import render
-from qa.question import (
+from qa.answering.guard import addresses_a_model, strip_citation_markers
+from qa.answering.prompts import render
+from qa.answering.question import (
     Question,
     analyse,
     content_words,
@@ -32,6 +29,9 @@ from qa.question import (
     reports_outcome,
     words_unknown_to,
 )
+from qa.index.chunk import split_sentences
+from qa.index.embed import VectorCache
+from qa.index.lexical import LexicalIndex, analyze
 from qa.types import Citation, Passage
 
 MAX_SENTENCES = 3

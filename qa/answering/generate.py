@@ -1,5 +1,5 @@
 """Answers written by a language model from the retrieved passages: the prompt, the streamed reply, its citations
-checked (qa.cite), one retry when nothing is cited, and the extractive answer when the model fails.
+checked (qa.answering.cite), one retry when nothing is cited, and the extractive answer when the model fails.
 
 The passages go to the model numbered and fenced as data, fitted into its context window by tiktoken counts.
 """
@@ -14,14 +14,14 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from qa.cite import MarkerFilter, check_citations, split_answer
+from qa.answering.cite import MarkerFilter, check_citations, split_answer
+from qa.answering.extractive import Draft
+from qa.answering.guard import defuse
+from qa.answering.prompts import load_prompt, render
 from qa.config import configure_offline
-from qa.embed import VectorCache
 from qa.errors import LLMError
-from qa.extractive import Draft
-from qa.guard import defuse
+from qa.index.embed import VectorCache
 from qa.llm import LLM, Options, Prompt, bounded_complete, bounded_stream
-from qa.prompts import load_prompt, render
 from qa.types import Citation, Passage
 
 # Other models' tokenizers split news text into up to a quarter more tokens than cl100k does.

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from qa.chunk import split_sentences
+from qa.index.chunk import split_sentences
 
 # Phrases that address a model rather than report news, in the forms seen in real injection attempts. A news
 # sentence that *reports* such an attempt ("researchers showed that 'ignore previous instructions' works") is rare

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from qa.lexical import LexicalIndex, analyze, stopwords
+from qa.index.lexical import LexicalIndex, analyze, stopwords
 
 AskedType = Literal["date", "money", "number", "duration", "person"]
 

@@ -20,13 +20,13 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from qa.embed import Embedder
 from qa.errors import QAError
+from qa.index.embed import Embedder
 
 PeerEmbedding = Literal["stock", "qa"]
 
 if TYPE_CHECKING:
-    from qa.bench import Corpus
+    from qa.bench.run import Corpus
 
 
 def wrap_embedder(texts_embedder: Embedder, query_embedder: Embedder) -> Any:

@@ -2,7 +2,7 @@
 and report speed, memory and index size under stable JSON keys.
 
 Corpora: a folder of article files or a .jsonl(.gz) news corpus (embedded by the model), or a synthetic corpus of
-N chunks made of real sentences recombined (qa.synthetic), whose vectors come from cached sentence embeddings.
+N chunks made of real sentences recombined (qa.bench.synthetic), whose vectors come from cached sentence embeddings.
 """
 
 from __future__ import annotations
@@ -26,12 +26,8 @@ from typing import Any
 
 import numpy as np
 
-from qa import lexical
-from qa.bench_peer import PeerEmbedding
-from qa.config import Settings, bundled_dir
-from qa.embed import Embedder, get_embedder
-from qa.ingest import ingest, store_for
-from qa.synthetic import (
+from qa.bench.peer import PeerEmbedding
+from qa.bench.synthetic import (
     CachedSentenceEmbedder,
     SyntheticArticle,
     generate_articles,
@@ -39,6 +35,10 @@ from qa.synthetic import (
     sentence_vectors,
     words_for_chunks,
 )
+from qa.config import Settings, bundled_dir
+from qa.index import lexical
+from qa.index.embed import Embedder, get_embedder
+from qa.index.ingest import ingest, store_for
 from qa.types import Article, Chunk
 
 STABLE_KEYS = (
@@ -96,7 +96,7 @@ def run(
     result["cold_start_s"] = cold_start(settings, corpus.queries[0])
     if peer:
         progress(f"[{corpus.name}] ingesting with llama-index")
-        from qa.bench_peer import run_peer
+        from qa.bench.peer import run_peer
 
         result.update(run_peer(corpus, work / "peer", model, _TOP_K, peer_embedding))
         result["ingest_speedup"] = round(result["peer_ingest_s"] / result["ingest_s"], 2)
@@ -139,7 +139,7 @@ def index_directly(corpus: Corpus, settings: Settings) -> tuple[int, int]:
 
 def _write(batch: list[tuple[Article, list[Chunk], np.ndarray, np.ndarray]], store: Any,
            update: lexical.LexicalUpdate) -> int:
-    from qa.chunk import contextual_text
+    from qa.index.chunk import contextual_text
 
     if not batch:
         return 0
@@ -156,7 +156,7 @@ def synthetic_article(
     """The Article and its chunks (runs of whole sentences up to ~100 words) with each chunk's sentence ids."""
     import hashlib
 
-    from qa.chunk import chunk_id
+    from qa.index.chunk import chunk_id
 
     text = synthetic.text(pool)
     article_id = hashlib.sha256(text.encode()).hexdigest()[:16]
@@ -195,7 +195,7 @@ def _chunk(article: Article, text: str, start: int, spans: list[tuple[int, int]]
 
 
 def warm_up(settings: Settings, model: Embedder) -> None:
-    from qa.chunk import split_into_chunks
+    from qa.index.chunk import split_into_chunks
 
     article = Article(id="warm", source="warm.txt", path="/warm.txt", title="Warm up", file_hash="warm",
                       text="The model and the splitter load once. " * 40)
@@ -347,7 +347,7 @@ def synthetic_corpus(n_chunks: int, work: Path, news: Path | None, *, seed: int 
     n_words = words_for_chunks(n_chunks)
     corpus = Corpus(name=f"synthetic-{n_chunks}", queries=queries, pool=pool, embedder=embedder, notes=[
         f"{len(pool)} distinct sentences from the seeds"
-        + (f" and {news.name}" if news else "") + " recombined into articles (qa.synthetic, seed 0)",
+        + (f" and {news.name}" if news else "") + " recombined into articles (qa.bench.synthetic, seed 0)",
         ("chunk vectors: normalised mean of the model's vectors of the chunk's sentences (cached); queries are "
          "embedded by the model; embed_tokens_per_s is the model on a sample of the chunks"),
     ])
@@ -381,7 +381,7 @@ def folder_corpus(path: Path, work: Path, limit: int | None) -> Corpus:
                     break
                 record = json.loads(line)
                 (folder / f"{n:06d}.txt").write_text(f"{record.get('title', '')}\n\n{record['text']}", encoding="utf-8")
-    from qa.synthetic import split_plain_sentences
+    from qa.bench.synthetic import split_plain_sentences
 
     sentences = [s for p in sorted(folder.rglob("*.txt"))[:200] for s in split_plain_sentences(p.read_text())
                  if len(s.split()) >= 8]

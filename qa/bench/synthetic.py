@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.embed import Embedder
+from qa.index.embed import Embedder
 
 # A sentence ends at . ! or ? (optionally closed by a quote or bracket) before a capital, quote or digit.
 _SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"'”’)]))\s+(?=[A-Z\"“‘(0-9])|\n+")

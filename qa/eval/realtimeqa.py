@@ -1,7 +1,7 @@
 """RealTime QA (Kasai et al., NeurIPS 2023) as a benchmark: index a split's news archive once, ask its dated quiz
 questions as of their quiz dates, and score answer recall@k and multiple-choice accuracy as the benchmark defines.
 
-The adapter only converts: the corpus becomes front-matter Markdown files that `qa.ingest.ingest()` reads like any
+The adapter only converts: the corpus becomes front-matter Markdown files that `qa.index.ingest.ingest()` reads like any
 user's export; dates and "as of" ranking are the product's own (metadata.py, retrieve.py).
 """
 
@@ -51,7 +51,7 @@ def default_data_dir() -> Path:
     """QA_REALTIMEQA_DIR, else shared/benchmarks/realtimeqa beside the checkout (where the project keeps it)."""
     if env := os.environ.get("QA_REALTIMEQA_DIR"):
         return Path(env).expanduser()
-    return Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "realtimeqa"
+    return Path(__file__).resolve().parents[3] / "shared" / "benchmarks" / "realtimeqa"
 
 
 def load_questions(data_dir: Path, split: str, limit: int | None = None) -> list[QuizQuestion]:
@@ -128,7 +128,7 @@ def prepare_index(
 
     The whole split's corpus is indexed, or with a limit only the articles its first questions need.
     """
-    from qa.ingest import ingest
+    from qa.index.ingest import ingest
 
     home = split_home(settings.resolved_home(), split, limit, settings)
     split_settings = settings.model_copy(update={"home": home, "auto_seed": False})
@@ -220,7 +220,7 @@ def pick_choice(question: str, choices: list[str], passages: list[Passage], answ
     "Hamlin plays for which team?" more than a later mention of the Bengals), weighted by the passage's rank; the
     extractive answer counts as a passage ranked first. Ties go to the earliest choice.
     """
-    from qa.lexical import analyze
+    from qa.index.lexical import analyze
 
     question_terms = set(analyze(question))
     texts = ([answer_text] if answer_text else []) + [f"{p.title}\n{p.text}" for p in passages]
@@ -245,7 +245,7 @@ def _stems(text: str) -> list[str]:
 @lru_cache(maxsize=200_000)
 def _stem(word: str) -> str:
     """The word as BM25 sees it (Snowball stem); a stopword stays itself, so "the" still separates names."""
-    from qa.lexical import analyze
+    from qa.index.lexical import analyze
 
     stems = analyze(word)
     return stems[0] if stems else word

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from qa.evals import passed
+from qa.eval.metrics import passed
 
 REPORT = "report.md"
 CHART = "metrics_by_type.png"

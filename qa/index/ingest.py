@@ -16,15 +16,15 @@ from typing import Any
 
 import numpy as np
 
-from qa import lexical
-from qa.chunk import contextual_text, split_into_chunks
-from qa.clean import clean_article_text
 from qa.config import Settings, get_settings
-from qa.embed import Embedder, get_embedder
 from qa.errors import IngestError, QAError
-from qa.load import RawDocument, find_article_files, read_article_file
-from qa.metadata import extract_title, find_dateline, find_outlet, publication_date
-from qa.store import Store, open_store
+from qa.index import lexical
+from qa.index.chunk import contextual_text, split_into_chunks
+from qa.index.clean import clean_article_text
+from qa.index.embed import Embedder, get_embedder
+from qa.index.load import RawDocument, find_article_files, read_article_file
+from qa.index.metadata import extract_title, find_dateline, find_outlet, publication_date
+from qa.index.store import Store, open_store
 from qa.types import Article, Chunk, FileResult, FileStatus, IngestReport
 
 _MIN_ARTICLE_WORDS = 20

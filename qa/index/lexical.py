@@ -23,9 +23,9 @@ from typing import TypeVar
 
 import numpy as np
 
-from qa.chunk import contextual_text
-from qa.metadata import date_ordinal, parse_date
-from qa.store import Store
+from qa.index.chunk import contextual_text
+from qa.index.metadata import date_ordinal, parse_date
+from qa.index.store import Store
 
 _T = TypeVar("_T")
 _WORD = re.compile(r"(?u)\b\w\w+\b|\b\d\b")

@@ -18,9 +18,9 @@ from urllib.parse import urlparse
 import numpy as np
 
 from qa.config import configure_offline
-from qa.embed import ChromaEmbeddingFunction
 from qa.errors import StoreError
-from qa.metadata import date_ordinal
+from qa.index.embed import ChromaEmbeddingFunction
+from qa.index.metadata import date_ordinal
 from qa.types import Article, Chunk
 
 _PAGE = 2000

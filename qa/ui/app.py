@@ -19,9 +19,9 @@ import gradio as gr
 from qa.answer import answer_stream
 from qa.config import Settings, get_settings
 from qa.errors import QAError
-from qa.ingest import ingest, remove_article, store_for
+from qa.index.ingest import ingest, remove_article, store_for
 from qa.types import Answer, FileResult
-from qa.ui_format import (
+from qa.ui.render import (
     INDEX_LOCK,
     SEED_QUESTIONS,
     UPLOAD_SUFFIXES,
@@ -40,8 +40,8 @@ from qa.ui_format import (
     wait_for_warm_up_seeding,
 )
 
-log = logging.getLogger("qa.ui")
-ASSETS = Path(__file__).resolve().parent / "ui_assets"
+log = logging.getLogger("qa.ui.app")
+ASSETS = Path(__file__).resolve().parent / "assets"
 SEEDING_WAIT_S = 120.0  # the seeds index in ~5 s on 2 cores; a page built without them offers no seed questions
 CONCURRENCY = 4  # answers at once; more queue up. Retrieval is CPU-bound and a machine has few cores.
 _STATUS_WORDS = {

@@ -366,7 +366,7 @@ def wait_for_warm_up_seeding(timeout: float) -> None:
 
 
 def _warm_up(settings: Settings) -> None:
-    log = logging.getLogger("qa.ui")
+    log = logging.getLogger("qa.ui.app")
     try:
         try:
             ensure_index(settings)

@@ -11,10 +11,10 @@ from hypothesis import strategies as st
 from support import SEED_001, SEED_002
 
 from qa.answer import answer
-from qa.cite import MarkerFilter, check_citations, clean_markers, parse_marker, split_answer
+from qa.answering.cite import MarkerFilter, check_citations, clean_markers, parse_marker, split_answer
 from qa.config import Settings
-from qa.embed import VectorCache, get_embedder
-from qa.store import Store
+from qa.index.embed import VectorCache, get_embedder
+from qa.index.store import Store
 from qa.types import Answer, Passage
 
 KERRY_JULY = "On which dates was John Kerry's working visit to Moscow in July?"

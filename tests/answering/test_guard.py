@@ -17,10 +17,10 @@ from hypothesis import strategies as st
 from support import EVALS_DIR, ROOT, SEED_001, SEED_002, SEEDS_DIR
 
 from qa.answer import answer
+from qa.answering.guard import WITHHELD, addresses_a_model, defuse, strip_citation_markers
 from qa.config import Settings
-from qa.evals import load_questions
-from qa.guard import WITHHELD, addresses_a_model, defuse, strip_citation_markers
-from qa.ingest import ingest
+from qa.eval.metrics import load_questions
+from qa.index.ingest import ingest
 from qa.types import Answer
 
 PAYLOADS = ROOT / "tests" / "data" / "injection"
@@ -105,7 +105,7 @@ def test_ordinary_news_is_not_taken_for_an_instruction() -> None:
 
 
 def test_hidden_html_text_never_reaches_the_index() -> None:
-    from qa.load import read_article_file
+    from qa.index.load import read_article_file
 
     doc = read_article_file(PAYLOADS / "04_hidden_html.html", max_bytes=1_000_000)
     assert "record number of passengers" in doc.text
@@ -115,9 +115,9 @@ def test_hidden_html_text_never_reaches_the_index() -> None:
 def test_a_model_is_never_shown_an_instruction_or_a_fake_marker(injected: Settings) -> None:
     """The second layer for the LLM path: passages are fenced as data and, inside the fence, sentences that
     address a model are withheld and fake [n] markers removed, so a model too small to respect fences can't obey."""
-    from qa.generate import build_prompt
+    from qa.answering.generate import build_prompt
+    from qa.index.load import read_article_file
     from qa.llm import Options
-    from qa.load import read_article_file
 
     for path in sorted(PAYLOADS.iterdir()):
         text = read_article_file(path, max_bytes=1_000_000).text

@@ -1,13 +1,10 @@
-"""What a question asks for: unit tests of qa.question on real question shapes, against the seed index's words."""
+"""What a question asks for: unit tests of qa.answering.question on real question shapes, against the seed index's words."""
 
 from __future__ import annotations
 
 import pytest
 
-from qa import lexical
-from qa.config import Settings
-from qa.ingest import store_for
-from qa.question import (
+from qa.answering.question import (
     Question,
     analyse,
     calendar_days,
@@ -22,6 +19,9 @@ from qa.question import (
     rarest_entity,
     reports_outcome,
 )
+from qa.config import Settings
+from qa.index import lexical
+from qa.index.ingest import store_for
 
 
 @pytest.fixture(scope="module")
@@ -176,7 +176,7 @@ def test_an_outcome_reported_in_another_word_form_counts(index: lexical.LexicalI
 
 
 def test_a_calendar_day_is_told_from_a_weekday() -> None:
-    from qa.question import names_a_day
+    from qa.answering.question import names_a_day
 
     assert names_a_day("will pay a working visit to Moscow on July 14-15")
     assert names_a_day("Established on 15 October 2006")

@@ -10,15 +10,15 @@ import pytest
 from support import SEEDS_DIR
 from typer.testing import CliRunner
 
-from qa import bench
-from qa.cli import app
-from qa.synthetic import (
+from qa.bench import run as bench
+from qa.bench.synthetic import (
     CachedSentenceEmbedder,
     generate_articles,
     read_sentences,
     split_plain_sentences,
     words_for_chunks,
 )
+from qa.cli import app
 
 
 @pytest.fixture(scope="module")
@@ -64,9 +64,9 @@ def test_cached_embedder_averages_the_model_vectors_of_a_texts_sentences(pool: l
 def test_large_synthetic_corpora_are_indexed_directly_and_searchable(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from qa import lexical
     from qa.config import Settings
-    from qa.ingest import store_for
+    from qa.index import lexical
+    from qa.index.ingest import store_for
 
     monkeypatch.setattr(bench, "FILES_UP_TO", 0)
     corpus = bench.synthetic_corpus(40, tmp_path, None)
@@ -108,8 +108,8 @@ def test_the_stock_peer_embeds_with_llama_index_s_own_float32_minilm(tmp_path: P
     """The peer a llama-index user would write: HuggingFaceEmbedding over all-MiniLM-L6-v2 in float32, the same
     model as qa's int8 one (their vectors agree), indexing the seeds through VectorStoreIndex."""
     pytest.importorskip("llama_index.embeddings.huggingface", reason="the bench extra: pip install -e '.[bench]'")
-    from qa.bench_peer import run_peer, stock_embedding
-    from qa.embed import get_embedder
+    from qa.bench.peer import run_peer, stock_embedding
+    from qa.index.embed import get_embedder
 
     ours = get_embedder("minilm-int8")
     stock = stock_embedding()

@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 from qa.answer import answer
 from qa.cli import app
 from qa.config import Settings
-from qa.ingest import ingest
+from qa.index.ingest import ingest
 
 pytestmark = pytest.mark.slow
 
@@ -92,7 +92,7 @@ def server_settings(chroma_url: str, tmp_path_factory: pytest.TempPathFactory) -
 
 
 def test_server_store_indexes_the_same_chunks(server_settings: Settings, seed_settings: Settings) -> None:
-    from qa.ingest import store_for
+    from qa.index.ingest import store_for
 
     server, embedded = store_for(server_settings), store_for(seed_settings)
     assert server.location == server_settings.chroma_url

@@ -21,8 +21,8 @@ _SNAPSHOT = """
 import json, sys
 from pathlib import Path
 from qa.config import Settings
-from qa.ingest import store_for
-from qa import lexical
+from qa.index.ingest import store_for
+from qa.index import lexical
 settings = Settings(home=Path(sys.argv[1]), auto_seed=False)
 store = store_for(settings)
 index = lexical.load(store, settings.resolved_home(), settings.collection)

@@ -1,6 +1,6 @@
 """The injection corpus against a real model: SmolLM2-135M behind llama_cpp.server answers over seeds + the twelve
 payloads in tests/data/injection. A model this small obeys whatever it reads, so what keeps it safe is that it
-never reads an instruction (qa.guard.defuse inside the passage fences) and that qa.cite shows only citations of
+never reads an instruction (qa.answering.guard.defuse inside the passage fences) and that qa.answering.cite shows only citations of
 passages that were retrieved."""
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ import pytest
 from support import ROOT, SEEDS_DIR, assert_citations_valid
 
 from qa.answer import answer
+from qa.answering.guard import addresses_a_model
 from qa.config import Settings
-from qa.guard import addresses_a_model
-from qa.ingest import ingest, store_for
-from qa.store import Store
+from qa.index.ingest import ingest, store_for
+from qa.index.store import Store
 
 pytestmark = pytest.mark.slow
 

@@ -21,7 +21,7 @@ from support import assert_citations_valid
 
 from qa.answer import answer, answer_stream
 from qa.config import Settings
-from qa.store import Store
+from qa.index.store import Store
 from qa.types import Answer
 
 pytestmark = pytest.mark.slow

@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 
 from qa.cli import app
 from qa.config import Settings
-from qa.evals import EvalQuestion, score_answer, summarize
-from qa.evals_report import CHART, PREVIOUS, REPORT, RESULTS, write_report
+from qa.eval.metrics import EvalQuestion, score_answer, summarize
+from qa.eval.report import CHART, PREVIOUS, REPORT, RESULTS, write_report
 from qa.types import Answer, Citation, Passage
 
 

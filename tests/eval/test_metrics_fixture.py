@@ -16,7 +16,7 @@ from support import EVALS_DIR, SEEDS_DIR
 
 from qa.answer import answer
 from qa.config import Settings
-from qa.evals import EvalQuestion, QuestionType, load_questions
+from qa.eval.metrics import EvalQuestion, QuestionType, load_questions
 
 QUESTIONS_FILE = EVALS_DIR / "questions.jsonl"
 QUESTIONS = load_questions(QUESTIONS_FILE)

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from qa import realtimeqa
 from qa.cli import app
 from qa.config import Settings
-from qa.ingest import build_article
-from qa.load import read_article_file
+from qa.eval import realtimeqa
+from qa.index.ingest import build_article
+from qa.index.load import read_article_file
 from qa.types import Passage
 
 REAL_DATA = realtimeqa.default_data_dir()

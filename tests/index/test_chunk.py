@@ -10,10 +10,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support import SEED_NAMES, SEEDS_DIR, seed_text
 
-from qa.chunk import chunk_id, count_tokens, split_into_chunks, split_sentences
 from qa.config import Settings
-from qa.ingest import build_article
-from qa.load import read_article_file
+from qa.index.chunk import chunk_id, count_tokens, split_into_chunks, split_sentences
+from qa.index.ingest import build_article
+from qa.index.load import read_article_file
 from qa.types import Article, Chunk
 
 DEFAULTS = Settings(home=Path("unused"), auto_seed=False)

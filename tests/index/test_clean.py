@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support import SEED_000, SEED_001, SEED_002, SEED_003, SEED_004, SEED_NAMES, normalise_space, seed_text
 
-from qa.clean import clean_article_text
+from qa.index.clean import clean_article_text
 
 
 @pytest.fixture(scope="module")

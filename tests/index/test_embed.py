@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa.embed import VectorCache, get_embedder
+from qa.index.embed import VectorCache, get_embedder
 
 
 class _Counting:

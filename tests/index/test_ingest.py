@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 
 from qa.cli import app
 from qa.config import Settings
-from qa.embed import get_embedder
-from qa.ingest import ingest, remove_unfinished_articles, store_for
+from qa.index.embed import get_embedder
+from qa.index.ingest import ingest, remove_unfinished_articles, store_for
 from qa.types import IngestReport
 
 MakeArticle = Callable[..., Path]
@@ -354,7 +354,7 @@ def test_ingest_reports_each_file_to_a_callback(
 
 
 def test_files_and_folders_are_found_in_a_stable_order(tmp_path: Path, make_article: MakeArticle) -> None:
-    from qa.load import find_article_files
+    from qa.index.load import find_article_files
 
     root = tmp_path / "tree"
     make_article("b.txt", "x", folder=root)
@@ -414,7 +414,7 @@ def test_seed_001_text_matches_its_file(fresh_settings: Settings, docs: Path) ->
 def test_a_store_refuses_another_embedding_model(tmp_path: Path) -> None:
     """Vectors of two models must never share an index: switching QA_EMBED_MODEL on a built store is refused."""
     from qa.errors import StoreError
-    from qa.store import Store
+    from qa.index.store import Store
 
     home = tmp_path / "home"
     Store(home, None, "articles", "minilm-int8")
@@ -425,9 +425,9 @@ def test_a_store_refuses_another_embedding_model(tmp_path: Path) -> None:
 def test_remove_article_drops_it_from_store_and_lexical_index(
     fresh_settings: Settings, make_article: MakeArticle, docs: Path
 ) -> None:
-    from qa import lexical
     from qa.errors import QAError
-    from qa.ingest import remove_article
+    from qa.index import lexical
+    from qa.index.ingest import remove_article
 
     parks = make_article("parks.txt", ARTICLE_PARKS)
     make_article("comet.txt", ARTICLE_COMET)

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from support import ARTICLE_PARKS
 
-from qa.ingest import build_article
-from qa.load import read_article_file, split_front_matter
+from qa.index.ingest import build_article
+from qa.index.load import read_article_file, split_front_matter
 
 MakeArticle = Callable[..., Path]
 BODY = ARTICLE_PARKS.split("\n\n", 1)[1]  # the parks story without its headline line

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from support import SEED_000, SEED_001, SEED_002, SEED_003, SEED_004, SEED_NAMES, SEEDS_DIR
 
-from qa.clean import clean_article_text
-from qa.ingest import build_article
-from qa.load import read_article_file
-from qa.metadata import (
+from qa.index.clean import clean_article_text
+from qa.index.ingest import build_article
+from qa.index.load import read_article_file
+from qa.index.metadata import (
     Dateline,
     date_from_url,
     extract_title,

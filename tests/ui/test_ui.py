@@ -19,7 +19,7 @@ from support import ARTICLE_COMET, ARTICLE_PARKS, SEED_002, free_port
 
 from qa.config import Settings
 from qa.types import Answer, Citation, Passage
-from qa.ui_format import (
+from qa.ui.render import (
     SEED_QUESTIONS,
     Turn,
     answer_bubble,
@@ -184,7 +184,7 @@ def test_markdown_export_holds_answers_and_numbered_sources() -> None:
 
 def test_real_answer_cites_the_span_its_offsets_point_at(seed_settings: Settings) -> None:
     from qa.answer import answer
-    from qa.ingest import store_for
+    from qa.index.ingest import store_for
 
     result = answer("Which Syrian airbase did the US strike with missiles before Tillerson's visit?",
                     settings=seed_settings)
@@ -218,8 +218,8 @@ def test_the_page_s_example_questions_wait_for_the_warm_up_to_finish_seeding(
     import threading
     import time
 
-    from qa import ui_format
-    from qa.ui import ChatUI
+    from qa.ui import render as ui_format
+    from qa.ui.app import ChatUI
 
     sources = list(SEED_QUESTIONS)[::-1]
     indexed = [(sources[0], {"source": sources[0], "title": "landed first"})]
@@ -286,7 +286,7 @@ def test_secrets_are_masked_in_messages() -> None:
 @pytest.fixture
 def chat_ui(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "home" / "ui-tmp"))
-    from qa.ui import ChatUI
+    from qa.ui.app import ChatUI
 
     return ChatUI(Settings(home=tmp_path / "home", auto_seed=False, max_file_mb=0.01))
 
@@ -340,7 +340,7 @@ def test_library_lists_articles_and_delete_removes_an_upload(chat_ui, tmp_path: 
 def test_ask_streams_a_cited_answer_and_keeps_errors_in_the_page(seed_settings: Settings, tmp_path: Path,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "ui-tmp"))
-    from qa.ui import ChatUI
+    from qa.ui.app import ChatUI
 
     ui = ChatUI(seed_settings)
     steps = list(ui.ask("Which Syrian airbase did the US strike with missiles before Tillerson's visit?", [],
@@ -361,7 +361,7 @@ def test_ask_streams_a_cited_answer_and_keeps_errors_in_the_page(seed_settings: 
 
 def test_login_is_required_when_qa_ui_auth_is_set(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "home" / "ui-tmp"))
-    from qa.ui import ChatUI, build_app, launch_options
+    from qa.ui.app import ChatUI, build_app, launch_options
 
     password = "s3cret-pass-42"
     settings = Settings(home=tmp_path / "home", auto_seed=False, ui_auth=f"ann:{password}")
@@ -396,7 +396,7 @@ def test_login_is_required_when_qa_ui_auth_is_set(tmp_path: Path, monkeypatch: p
 @pytest.mark.parametrize("value", ["ann", ":pw", "ann:", "ann-pw"])
 def test_a_malformed_qa_ui_auth_is_one_clear_error(value: str, tmp_path: Path) -> None:
     from qa.errors import QAError
-    from qa.ui import launch_options
+    from qa.ui.app import launch_options
 
     with pytest.raises(QAError, match="user:password"):
         launch_options(Settings(home=tmp_path, ui_auth=value), host="127.0.0.1", port=7860, share=False)
@@ -407,7 +407,7 @@ def test_a_model_streams_into_the_chat_and_its_failure_is_a_message(
 ) -> None:
     from fake_llm_server import fake_llm_server, passage_number
 
-    from qa.ui import ChatUI
+    from qa.ui.app import ChatUI
 
     monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "ui-tmp"))
     secret = "sk-test-SECRET0123456789abcdef"
@@ -467,8 +467,8 @@ def test_an_upload_in_progress_does_not_hold_up_questions(seed_settings: Setting
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     import threading
 
-    from qa.ui import ChatUI
-    from qa.ui_format import INDEX_LOCK, ensure_index
+    from qa.ui.app import ChatUI
+    from qa.ui.render import INDEX_LOCK, ensure_index
 
     monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "ui-tmp"))
     ensure_index(seed_settings)

@@ -1,0 +1,1 @@
+"""Measuring qa: question-set metrics (metrics), the --report folder (report) and the RealTime QA benchmark."""

@@ -1,0 +1,1 @@
+"""`qa chat`: the Gradio page (app) and its Gradio-free half (render). Importing this package imports no Gradio."""
