@@ -13,6 +13,7 @@ from typing import Annotated, Any, cast, get_args
 import typer
 
 from qa.config import configure_offline, get_settings
+from qa.display import shorten
 from qa.errors import BadQuestionError, QAError
 from qa.types import FileResult
 
@@ -132,7 +133,7 @@ def ask(
             meta = " · ".join(x for x in (c.outlet, c.date) if x)
             unsupported = "" if c.supported else "  [does not back what cites it]"
             typer.echo(f"[{c.n}] {c.title}" + (f" ({meta})" if meta else "") + f" — {c.source}{unsupported}")
-            typer.echo(f"    \u201c{_shorten(c.quote, 240)}\u201d")
+            typer.echo(f"    \u201c{shorten(c.quote, 240)}\u201d")
 
 
 @app.command()
@@ -150,7 +151,8 @@ def chat(
 
     Set QA_UI_AUTH=user:password to require a login; always do so before --host 0.0.0.0 or --share.
     """
-    from qa.ui.render import login_pair, start_warm_up
+    from qa.ui.login import login_pair
+    from qa.ui.warmup import start_warm_up
 
     settings = get_settings()
     try:
@@ -309,10 +311,6 @@ def _cell(value: object) -> str:
     if isinstance(value, float):
         return f"{value:.0f}" if value >= 10 else f"{value:.3f}"
     return str(value)
-
-
-def _shorten(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
 @app.command()

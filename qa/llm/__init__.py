@@ -6,9 +6,7 @@ becomes an LLMError whose message says which model failed and why, with API keys
 
 from __future__ import annotations
 
-import os
 import queue
-import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -18,11 +16,11 @@ from typing import Protocol
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, stop_after_delay, wait_fixed
 
 from qa.config import Settings
+from qa.display import one_line
 from qa.errors import LLMError
 
 KINDS = ("openai", "ollama", "llamacpp")
 SPEC_HELP = "use extractive, openai:MODEL, ollama:MODEL or llamacpp:PATH.gguf (QA_LLM or --llm)"
-_MAX_MESSAGE = 240
 _RETRY_WAIT = 0.3  # seconds between the two attempts at a transient failure (connection refused, HTTP 5xx)
 
 
@@ -180,20 +178,6 @@ def as_llm_error(exc: object, spec: str) -> LLMError:
         return exc
     detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
     return LLMError(f"{spec} sent a reply qa could not read ({one_line(detail)})")
-
-
-_KEY_LIKE = re.compile(r"\b(sk|pk|key|api[_-]?key)[-_][A-Za-z0-9*_\-]{6,}", re.IGNORECASE)
-
-
-def one_line(message: str) -> str:
-    """message on one line, short, with API keys (ours from the environment, or anything shaped like one) masked."""
-    for name in ("OPENAI_API_KEY", "OLLAMA_API_KEY"):
-        secret = os.environ.get(name, "")
-        if len(secret) >= 4:
-            message = message.replace(secret, "***")
-    message = _KEY_LIKE.sub(lambda m: f"{m.group(1)}-***", message)
-    message = " ".join(message.split())
-    return message if len(message) <= _MAX_MESSAGE else message[: _MAX_MESSAGE - 1] + "…"
 
 
 def options_from(settings: Settings) -> Options:

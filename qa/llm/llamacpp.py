@@ -11,8 +11,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from qa.display import one_line
 from qa.errors import LLMError
-from qa.llm import Options, Prompt, one_line
+from qa.llm import Options, Prompt
 
 # llama.cpp's own default; llama-cpp-python's chat default (1.0) lets small models loop on a phrase at temperature 0.
 _REPEAT_PENALTY = 1.1

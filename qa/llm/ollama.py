@@ -9,8 +9,9 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
+from qa.display import one_line
 from qa.errors import LLMError
-from qa.llm import Options, Prompt, TransientLLMError, one_line
+from qa.llm import Options, Prompt, TransientLLMError
 
 DEFAULT_HOST = "http://127.0.0.1:11434"
 

@@ -9,8 +9,9 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
+from qa.display import one_line
 from qa.errors import LLMError
-from qa.llm import Options, Prompt, TransientLLMError, one_line
+from qa.llm import Options, Prompt, TransientLLMError
 
 _PLACEHOLDER_KEY = "no-key"  # the client insists on a key; servers on OPENAI_BASE_URL often want none
 

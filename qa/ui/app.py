@@ -18,29 +18,24 @@ import gradio as gr
 
 from qa.answer import answer_stream
 from qa.config import Settings, get_settings
+from qa.display import redact_secrets
 from qa.errors import QAError
 from qa.index.ingest import ingest, remove_article, store_for
 from qa.types import Answer, FileResult
+from qa.ui.login import login_pair
 from qa.ui.render import (
-    INDEX_LOCK,
     SEED_QUESTIONS,
-    UPLOAD_SUFFIXES,
     Turn,
     chat_messages,
     conversation_markdown,
-    ensure_index,
     example_questions,
     history_for,
-    login_pair,
-    redact_secrets,
-    safe_upload_name,
     sources_html,
-    start_warm_up,
-    upload_problem,
-    wait_for_warm_up_seeding,
 )
+from qa.ui.uploads import UPLOAD_SUFFIXES, safe_upload_name, upload_problem
+from qa.ui.warmup import INDEX_LOCK, ensure_index, start_warm_up, wait_for_warm_up_seeding
 
-log = logging.getLogger("qa.ui.app")
+log = logging.getLogger("qa.ui")
 ASSETS = Path(__file__).resolve().parent / "assets"
 SEEDING_WAIT_S = 120.0  # the seeds index in ~5 s on 2 cores; a page built without them offers no seed questions
 CONCURRENCY = 4  # answers at once; more queue up. Retrieval is CPU-bound and a machine has few cores.

@@ -1,28 +1,20 @@
-"""The Gradio-free half of the chat page: answers with clickable [n], sources with the cited span highlighted, the
-conversation as Markdown, safe upload names, masked secrets, and the warm-up. Tested without a browser.
+"""What the chat page shows, as HTML and Markdown: answers with clickable [n], sources with the cited span
+highlighted, the conversation as Markdown, example questions. Gradio-free, so it is tested without a browser.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import html
-import logging
-import os
 import re
-import threading
-import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from qa.config import Settings
-from qa.errors import QAError
+from qa.display import shorten
 from qa.types import Answer, Citation, Passage
 
-UPLOAD_SUFFIXES = (".txt", ".md", ".html", ".htm")
 CONTEXT_CHARS = 320  # shown either side of a cited span when no retrieved passage holds it
-MAX_NAME_CHARS = 100
 
 # A question per seed article that the extractive answerer gets right, offered on an empty chat.
 SEED_QUESTIONS = {
@@ -32,18 +24,7 @@ SEED_QUESTIONS = {
     "004_6a792777fe64eb82.txt": "Who will Lavrov hold talks with in Moscow on December 15?",
 }
 
-INDEX_LOCK = threading.Lock()  # one auto-seed or upload at a time, whichever session (or the warm-up) comes first
-_warm_up_started = threading.Event()
-_warm_up_seeded = threading.Event()  # the warm-up's seeding is over (done, or failed and left to the first question)
-_checked_homes: set[str] = set()
 _MARKER = re.compile(r"\[(\d+)\]")
-_SECRET_ENV = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD|AUTH)$", re.IGNORECASE)
-_SECRET_SHAPES = [
-    re.compile(r"\b(?:sk|rk|pk)-[A-Za-z0-9_\-]{12,}"),  # OpenAI-style keys
-    re.compile(r"\bhf_[A-Za-z0-9]{20,}"),
-    re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._\-]{8,}"),
-    re.compile(r"(?i)((?:api[_-]?key|token|password|secret)\s*[=:]\s*)[^\s,;&'\"]{4,}"),
-]
 
 
 @dataclass(frozen=True)
@@ -231,7 +212,7 @@ def sources_html(
         opened = " open" if i == numbered[-1][0] else ""
         blocks.append(
             f'<details class="qa-turn" id="qa-turn-{i}"{opened}><summary>Sources · '
-            f"{html.escape(_shorten(turn.question, 80))}</summary>{cards}{extra}</details>"
+            f"{html.escape(shorten(turn.question, 80))}</summary>{cards}{extra}</details>"
         )
     if not blocks:
         return '<div class="qa-sources qa-empty">Sources of each answer appear here. Click a [n] to see its passage.</div>'
@@ -268,114 +249,5 @@ def example_questions(sources_and_titles: Iterable[tuple[str, str]], limit: int 
         if len(questions) >= limit:
             break
         if source not in SEED_QUESTIONS and title:
-            questions.append(f"What does the article “{_shorten(title, 90)}” report?")
+            questions.append(f"What does the article “{shorten(title, 90)}” report?")
     return questions[:limit]
-
-
-def safe_upload_name(name: str) -> str:
-    """A file name that is safe to create inside the uploads folder: no folders, no dot-files, no odd characters.
-
-    Keeps the suffix in lower case so the type check sees it; raises ValueError when nothing usable is left.
-    """
-    base = re.split(r"[\\/]", unicodedata.normalize("NFKC", name))[-1]
-    base = "".join(ch for ch in base if ch.isprintable())
-    stem, dot, suffix = base.rpartition(".")
-    if not dot:
-        stem, suffix = base, ""
-    stem = re.sub(r"[^\w\- .()]+", "_", stem).strip(" ._")
-    stem = re.sub(r"\s+", " ", stem)[: MAX_NAME_CHARS - 8]
-    suffix = re.sub(r"[^a-z0-9]", "", suffix.lower())[:8]
-    if not stem:
-        raise ValueError(f"no usable file name in {name!r}")
-    return f"{stem}.{suffix}" if suffix else stem
-
-
-def upload_problem(name: str, size: int, max_bytes: int) -> str | None:
-    """Why an uploaded file is refused before ingest (type or size), or None when it may be ingested."""
-    suffix = Path(name).suffix.lower()
-    if suffix not in UPLOAD_SUFFIXES:
-        shown = suffix or "no extension"
-        return f"{shown} files are not accepted; upload {', '.join(UPLOAD_SUFFIXES)}"
-    if size > max_bytes:
-        return f"too large ({size / 1e6:.1f} MB; the limit is {max_bytes / 1e6:g} MB, QA_MAX_FILE_MB)"
-    if size == 0:
-        return "empty file"
-    return None
-
-
-def login_pair(settings: Settings) -> tuple[str, str] | None:
-    """QA_UI_AUTH=user:password as Gradio's auth pair; None when unset. Raises QAError on another shape."""
-    value = settings.ui_auth.get_secret_value() if settings.ui_auth is not None else ""
-    if not value:
-        return None
-    user, sep, password = value.partition(":")
-    if not sep or not user.strip() or not password:
-        raise QAError("QA_UI_AUTH must look like user:password")
-    return user.strip(), password
-
-
-def redact_secrets(text: str, environ: dict[str, str] | None = None) -> str:
-    """text with API keys and passwords masked: values of *_KEY/*_TOKEN/... variables and key-shaped strings."""
-    env = os.environ if environ is None else environ
-    for name, value in env.items():
-        if _SECRET_ENV.search(name) and len(value) >= 6:
-            text = text.replace(value, "***")
-    for pattern in _SECRET_SHAPES:
-        text = pattern.sub(lambda m: (m.group(1) if m.re.groups else "") + "***", text)
-    return text
-
-
-def _shorten(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
-
-
-def ensure_index(settings: Settings) -> None:
-    """Index the bundled seeds on an empty store (QA_AUTO_SEED), one caller at a time, so nobody sees half of it.
-
-    Once a store has been checked, questions no longer wait for the lock, so an upload never holds them up
-    (answer() itself still re-seeds a store that was emptied since).
-    """
-    from qa.answer import ensure_indexed
-
-    home = settings.chroma_url or str(settings.resolved_home())
-    if home in _checked_homes:
-        return
-    with INDEX_LOCK:
-        ensure_indexed(settings)
-        _checked_homes.add(home)
-
-
-def start_warm_up(settings: Settings) -> None:
-    """Once per process, in the background: seed an empty store and answer one question, so that the first
-    real question neither waits for the seeds nor pays for loading models. Started before Gradio is imported."""
-    if _warm_up_started.is_set():
-        return
-    _warm_up_started.set()
-    threading.Thread(target=_warm_up, args=(settings,), name="qa-warm-up", daemon=True).start()
-
-
-def wait_for_warm_up_seeding(timeout: float) -> None:
-    """Block until the warm-up has seeded the store (or up to timeout); at once when no warm-up was started.
-
-    The page lists example questions about the indexed articles when it is built, which is while the warm-up may
-    be halfway through the seeds: without waiting, a fast start offered a question about only some of them.
-    """
-    if _warm_up_started.is_set():
-        _warm_up_seeded.wait(timeout)
-
-
-def _warm_up(settings: Settings) -> None:
-    log = logging.getLogger("qa.ui.app")
-    try:
-        try:
-            ensure_index(settings)
-        finally:
-            _warm_up_seeded.set()
-        from qa.answer import answer
-
-        answer("What did the foreign ministry say?", settings=settings)
-    except QAError as exc:
-        log.warning("qa: %s", redact_secrets(str(exc)))
-    except Exception:  # the first question reports it properly
-        log.exception("warm-up failed")

@@ -18,6 +18,7 @@ import pytest
 from support import ARTICLE_COMET, ARTICLE_PARKS, SEED_002, free_port
 
 from qa.config import Settings
+from qa.display import redact_secrets
 from qa.types import Answer, Citation, Passage
 from qa.ui.render import (
     SEED_QUESTIONS,
@@ -31,12 +32,10 @@ from qa.ui.render import (
     history_for,
     link_citations,
     message_text,
-    redact_secrets,
-    safe_upload_name,
     source_anchor,
     sources_html,
-    upload_problem,
 )
+from qa.ui.uploads import safe_upload_name, upload_problem
 
 TEXT = (
     "Strike report <script>alert(1)</script> & more\n\n"
@@ -218,7 +217,7 @@ def test_the_page_s_example_questions_wait_for_the_warm_up_to_finish_seeding(
     import threading
     import time
 
-    from qa.ui import render as ui_format
+    from qa.ui import warmup as ui_format
     from qa.ui.app import ChatUI
 
     sources = list(SEED_QUESTIONS)[::-1]
@@ -468,7 +467,7 @@ def test_an_upload_in_progress_does_not_hold_up_questions(seed_settings: Setting
     import threading
 
     from qa.ui.app import ChatUI
-    from qa.ui.render import INDEX_LOCK, ensure_index
+    from qa.ui.warmup import INDEX_LOCK, ensure_index
 
     monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "ui-tmp"))
     ensure_index(seed_settings)
