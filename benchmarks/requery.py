@@ -19,7 +19,7 @@ from pathlib import Path
 from qa.bench import run as bench
 from qa.config import Settings
 from qa.index.embed import get_embedder
-from qa.index.ingest import store_for
+from qa.index.store import store_for
 
 QUERY_KEYS = ("retrieve_p50_ms", "retrieve_p95_ms", "answer_p50_ms", "answer_p95_ms", "answer_first_pass_p50_ms",
               "queries", "cold_start_s")

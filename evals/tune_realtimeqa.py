@@ -19,7 +19,7 @@ from qa.config import get_settings
 from qa.eval import realtimeqa
 from qa.index import lexical
 from qa.index.embed import get_embedder
-from qa.index.ingest import store_for
+from qa.index.store import store_for
 
 # name -> module attributes to set for the run; the first is the current default.
 SETTINGS: dict[str, dict[str, Any]] = {

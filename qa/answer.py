@@ -14,13 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from qa.answering.extractive import Draft, answer_extractively
+from qa.answering.followup import leans_on_context
 from qa.answering.generate import Generated, answer_with_model, condense, sentence_deltas
-from qa.answering.question import leans_on_context
 from qa.config import Settings, bundled_dir, get_settings
 from qa.errors import BadQuestionError, EmptyIndexError, LLMError
 from qa.index import lexical
 from qa.index.embed import VectorCache, get_embedder
-from qa.index.ingest import ingest, store_for
+from qa.index.ingest import ingest
+from qa.index.store import store_for
 from qa.llm import get_llm, options_from
 from qa.retrieve import retrieve
 from qa.types import Answer

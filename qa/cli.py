@@ -178,7 +178,7 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
 ) -> None:
     """How many articles and chunks are indexed, with which embedding model, and where."""
-    from qa.index.ingest import store_for
+    from qa.index.store import store_for
 
     settings = get_settings()
     try:

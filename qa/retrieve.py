@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from qa.index.dates import stored_date_ord
 from qa.index.embed import Embedder
 from qa.index.lexical import LexicalIndex
-from qa.index.metadata import stored_date_ord
 from qa.index.store import Store
 from qa.types import Passage
 

@@ -16,8 +16,8 @@ import pytest
 from support import SEED_NAMES, SEEDS_DIR, EmbedCounter, write_article
 
 from qa.config import Settings
-from qa.index.ingest import ingest, store_for
-from qa.index.store import Store
+from qa.index.ingest import ingest
+from qa.index.store import Store, store_for
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -286,7 +286,7 @@ def test_empty_index_with_auto_seed_indexes_the_seeds(tmp_path: Path) -> None:
     assert not result.abstained
     assert "July 14-15" in result.text
     assert result.citations[0].source == SEED_001
-    from qa.index.ingest import store_for
+    from qa.index.store import store_for
 
     store = store_for(settings)
     assert sorted(meta["source"] for _, meta in store.iter_articles()) == SEED_NAMES

@@ -261,7 +261,7 @@ def dated_index(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 
 def _sources(settings: Settings, as_of: dt.date | None) -> list[str]:
-    from qa.index.ingest import store_for
+    from qa.index.store import store_for
 
     store = store_for(settings)
     found = retrieve(

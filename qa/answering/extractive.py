@@ -14,21 +14,13 @@ from functools import cache
 
 import numpy as np
 
+from qa.answering.asked import analyse, enumerates, holds_asked_type, reports_outcome
 from qa.answering.guard import addresses_a_model, strip_citation_markers
+from qa.answering.names import missing_entities, rarest_entity, words_unknown_to
 from qa.answering.prompts import render
-from qa.answering.question import (
-    Question,
-    analyse,
-    content_words,
-    enumerates,
-    holds_asked_type,
-    missing_entities,
-    names_a_day,
-    on_another_date,
-    rarest_entity,
-    reports_outcome,
-    words_unknown_to,
-)
+from qa.answering.question import Question
+from qa.answering.question_dates import names_a_day, on_another_date
+from qa.answering.words import content_words
 from qa.index.chunk import split_sentences
 from qa.index.embed import VectorCache
 from qa.index.lexical import LexicalIndex, analyze

@@ -11,16 +11,15 @@ import threading
 import time
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
 from qa.answering.cite import MarkerFilter, check_citations, split_answer
 from qa.answering.extractive import Draft
 from qa.answering.guard import defuse
 from qa.answering.prompts import load_prompt, render
-from qa.config import configure_offline
 from qa.errors import LLMError
 from qa.index.embed import VectorCache
+from qa.index.tokens import count_tokens, truncate_to_tokens
 from qa.llm import LLM, Options, Prompt, bounded_complete, bounded_stream
 from qa.types import Citation, Passage
 
@@ -193,7 +192,7 @@ def build_prompt(question: str, passages: list[Passage], options: Options) -> tu
         if cost > budget:
             if not blocks and budget >= _MIN_PASSAGE_TOKENS:
                 limit = budget - (cost - count_tokens(text))
-                blocks.append(passage_block(n, passage, _truncate(text, limit)))
+                blocks.append(passage_block(n, passage, truncate_to_tokens(text, limit)))
             break
         blocks.append(block)
         budget -= cost
@@ -274,22 +273,3 @@ def _markers(numbers: Any) -> str:
 def _as_data(text: str) -> str:
     """text with anything that could close or open our data fences defused, so an article can't pose as us."""
     return _DATA_TAG.sub(lambda m: f"‹{m.group(1)}{m.group(2)}", text)
-
-
-def _truncate(text: str, tokens: int) -> str:
-    encoding = _encoding()
-    ids = encoding.encode(text, disallowed_special=())
-    return text if len(ids) <= tokens else encoding.decode(ids[:tokens]) + " …"
-
-
-def count_tokens(text: str) -> int:
-    """cl100k tokens in text (tiktoken directly: llama_index.core is slow to import and answering needs nothing else of it)."""
-    return len(_encoding().encode(text, disallowed_special=()))
-
-
-@cache
-def _encoding() -> Any:
-    configure_offline()
-    import tiktoken
-
-    return tiktoken.get_encoding("cl100k_base")

@@ -38,7 +38,8 @@ from qa.bench.synthetic import (
 from qa.config import Settings, bundled_dir
 from qa.index import lexical
 from qa.index.embed import Embedder, get_embedder
-from qa.index.ingest import ingest, store_for
+from qa.index.ingest import ingest
+from qa.index.store import store_for
 from qa.types import Article, Chunk
 
 STABLE_KEYS = (

@@ -7,24 +7,11 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable
 from functools import cache
 
 from qa.config import configure_offline
+from qa.index.tokens import encode
 from qa.types import Article, Chunk
-
-
-@cache
-def token_counter() -> Callable[[str], list[int]]:
-    """tiktoken's cl100k encoder, loaded from the copy llama-index ships (tiktoken cannot download here)."""
-    configure_offline()
-    from llama_index.core.utils import get_tokenizer
-
-    return get_tokenizer()
-
-
-def count_tokens(text: str) -> int:
-    return len(token_counter()(text))
 
 
 @cache
@@ -35,7 +22,7 @@ def _splitter(chunk_tokens: int, overlap: int):  # type: ignore[no-untyped-def]
     return SentenceSplitter(
         chunk_size=chunk_tokens,
         chunk_overlap=min(overlap, chunk_tokens // 2),
-        tokenizer=token_counter(),
+        tokenizer=encode,
         paragraph_separator="\n\n",
     )
 

@@ -24,7 +24,7 @@ from qa.index.clean import clean_article_text
 from qa.index.embed import Embedder, get_embedder
 from qa.index.load import RawDocument, find_article_files, read_article_file
 from qa.index.metadata import extract_title, find_dateline, find_outlet, publication_date
-from qa.index.store import Store, open_store
+from qa.index.store import Store, store_for
 from qa.types import Article, Chunk, FileResult, FileStatus, IngestReport
 
 _MIN_ARTICLE_WORDS = 20
@@ -103,10 +103,6 @@ def _batches(files: list[Path]) -> Iterator[list[Path]]:
         yield files[i : i + size]
         i += size
         size = min(size * 2, _MAX_BATCH_FILES)
-
-
-def store_for(settings: Settings) -> Store:
-    return open_store(settings.resolved_home(), settings.chroma_url, settings.collection, settings.embed_model)
 
 
 def build_article(raw: RawDocument) -> Article:

@@ -24,7 +24,7 @@ from typing import TypeVar
 import numpy as np
 
 from qa.index.chunk import contextual_text
-from qa.index.metadata import date_ordinal, parse_date
+from qa.index.dates import stored_date_ord
 from qa.index.store import Store
 
 _T = TypeVar("_T")
@@ -232,7 +232,7 @@ def rebuild(store: Store, home: Path, prefix: str) -> LexicalIndex:
         update.add(
             [chunk_id for chunk_id, _, _ in page],
             [contextual_text(str(meta.get("title", "")), meta.get("date_text"), text) for _, text, meta in page],
-            [chunk_date_ord(meta) for _, _, meta in page],
+            [stored_date_ord(meta) for _, _, meta in page],
         )
     return _write(update.postings(), update.vocab, index_dir(home, prefix))
 
@@ -366,11 +366,3 @@ def _read(target: Path) -> LexicalIndex:
     return LexicalIndex(
         retriever=retriever, chunk_ids=chunk_ids, doc_freq=doc_freq, version=version, date_ords=date_ords
     )
-
-
-def chunk_date_ord(meta: dict[str, object]) -> int:
-    """The chunk's date_ord, or one read off its ISO date in a store written before date_ord was stored."""
-    stored = meta.get("date_ord")
-    if isinstance(stored, int):
-        return stored
-    return date_ordinal(parse_date(str(meta["date"]))) if meta.get("date") else 0

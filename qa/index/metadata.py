@@ -9,35 +9,18 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-_MONTHS = {
-    name: i
-    for i, names in enumerate(
-        [
-            ("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",),
-            ("june", "jun"), ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"),
-            ("october", "oct"), ("november", "nov"), ("december", "dec"),
-        ],
-        start=1,
-    )
-    for name in names
-}
-_MONTH_RE = "|".join(sorted(_MONTHS, key=len, reverse=True))
+from qa.index.dates import ANY_MONTH, YEAR_DIGITS, month_number, parse_date, safe_date
 
 # "MOSCOW, July 11. /TASS/." · "WASHINGTON, Jan. 5, 2017 (Reuters) -" · "MOSCOW, December 15."
 _DATELINE = re.compile(
     rf"""^(?P<place>[A-Z][A-Z .'\-]{{1,40}}[A-Z]),\s+
-        (?P<month>{_MONTH_RE})\.?\s+(?P<day>\d{{1,2}})(?:,?\s+(?P<year>(?:19|20)\d\d))?\s*[.,]?\s*
+        (?P<month>{ANY_MONTH})\.?\s+(?P<day>\d{{1,2}})(?:,?\s+(?P<year>{YEAR_DIGITS}))?\s*[.,]?\s*
         (?:[/(]\s*(?P<outlet>[A-Z][A-Za-z\-\. ]{{1,30}}?)\s*[/)])?""",
     re.VERBOSE | re.IGNORECASE,
 )
 _RIGHTS = re.compile(r"all rights reserved(?: by)?\s+(?P<outlet>[^.\n]{2,60})", re.IGNORECASE)
-_URL_DATE = re.compile(r"/((?:19|20)\d\d)[/-](\d{1,2})[/-](\d{1,2})(?:/|$|[-_])")
-_URL_SLUG_DATE = re.compile(rf"[-_/](?P<day>\d{{1,2}})-(?P<month>{_MONTH_RE})-(?P<year>(?:19|20)\d\d)(?![0-9])", re.IGNORECASE)
-_NUMERIC_DATE = re.compile(r"^((?:19|20)\d\d)[-/.](\d{1,2})[-/.](\d{1,2})(?![0-9])")
-_MONTH_FIRST = re.compile(
-    rf"\b(?P<month>{_MONTH_RE})\.?\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year>(?:19|20)\d\d)\b", re.IGNORECASE
-)
-_DAY_FIRST = re.compile(rf"\b(?P<day>\d{{1,2}})\s+(?P<month>{_MONTH_RE})\.?,?\s+(?P<year>(?:19|20)\d\d)\b", re.IGNORECASE)
+_URL_DATE = re.compile(rf"/({YEAR_DIGITS})[/-](\d{{1,2}})[/-](\d{{1,2}})(?:/|$|[-_])")
+_URL_SLUG_DATE = re.compile(rf"[-_/](?P<day>\d{{1,2}})-(?P<month>{ANY_MONTH})-(?P<year>{YEAR_DIGITS})(?![0-9])", re.IGNORECASE)
 _MARKDOWN_HEADING = re.compile(r"^#+\s*")
 
 
@@ -51,12 +34,7 @@ class Dateline:
 
     @property
     def date(self) -> date | None:
-        if self.year is None:
-            return None
-        try:
-            return date(self.year, self.month, self.day)
-        except ValueError:
-            return None
+        return safe_date(self.year, self.month, self.day) if self.year is not None else None
 
     @property
     def date_text(self) -> str:
@@ -82,7 +60,7 @@ def find_dateline(cleaned: str) -> Dateline | None:
         year = match.group("year")
         return Dateline(
             place=place.title(),
-            month=_MONTHS[match.group("month").lower()],
+            month=month_number(match.group("month")),
             day=int(match.group("day")),
             year=int(year) if year else None,
             outlet=(match.group("outlet") or "").strip(" .") or None,
@@ -105,25 +83,12 @@ def date_from_url(url: str | None) -> date | None:
     if not url:
         return None
     if (match := _URL_DATE.search(url)) is not None:
-        return _safe_date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+        return safe_date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
     if (match := _URL_SLUG_DATE.search(url)) is not None:
-        return _safe_date(int(match.group("year")), _MONTHS[match.group("month").lower()], int(match.group("day")))
+        return safe_date(int(match.group("year")), month_number(match.group("month")), int(match.group("day")))
     return None
 
 
-def parse_date(text: str | None) -> date | None:
-    """A calendar date written as 2023-01-05, 2023/01/05/05:11, "January 5, 2023", "Jan. 5 2023" or "5 January
-    2023" (what front matter, HTML heads and crawl logs hold); None for anything without a day, month and year."""
-    if not text:
-        return None
-    text = text.strip()
-    if (match := _NUMERIC_DATE.match(text)) is not None:
-        return _safe_date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
-    if (match := _MONTH_FIRST.search(text)) is not None:
-        return _safe_date(int(match.group("year")), _MONTHS[match.group("month").lower()], int(match.group("day")))
-    if (match := _DAY_FIRST.search(text)) is not None:
-        return _safe_date(int(match.group("year")), _MONTHS[match.group("month").lower()], int(match.group("day")))
-    return None
 
 
 def publication_date(
@@ -141,23 +106,3 @@ def publication_date(
         if candidate is not None and (latest is None or candidate <= latest):
             return candidate
     return None
-
-
-def date_ordinal(day: date | None) -> int:
-    """A sortable day number for the index (date.toordinal()); 0 stands for undated."""
-    return day.toordinal() if day is not None else 0
-
-
-def stored_date_ord(meta: dict[str, object]) -> int:
-    """A chunk record's date_ord, or one read off its ISO date in a store written before date_ord was stored."""
-    stored = meta.get("date_ord")
-    if isinstance(stored, int):
-        return stored
-    return date_ordinal(parse_date(str(meta["date"]))) if meta.get("date") else 0
-
-
-def _safe_date(year: int, month: int, day: int) -> date | None:
-    try:
-        return date(year, month, day)
-    except ValueError:
-        return None

@@ -17,10 +17,10 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from qa.config import configure_offline
+from qa.config import Settings, configure_offline
 from qa.errors import StoreError
+from qa.index.dates import date_ordinal
 from qa.index.embed import ChromaEmbeddingFunction
-from qa.index.metadata import date_ordinal
 from qa.types import Article, Chunk
 
 _PAGE = 2000
@@ -311,3 +311,9 @@ def _article_metadata(article: Article, n_chunks: int) -> dict[str, Any]:
             "chunks": n_chunks,
         }
     )
+
+
+def store_for(settings: Settings) -> Store:
+    """The store the settings name (QA_HOME or QA_CHROMA_URL, the collection and the embedder), opened once per
+    process."""
+    return open_store(settings.resolved_home(), settings.chroma_url, settings.collection, settings.embed_model)

@@ -20,7 +20,8 @@ from qa.answer import answer_stream
 from qa.config import Settings, get_settings
 from qa.display import redact_secrets
 from qa.errors import QAError
-from qa.index.ingest import ingest, remove_article, store_for
+from qa.index.ingest import ingest, remove_article
+from qa.index.store import store_for
 from qa.types import Answer, FileResult
 from qa.ui.login import login_pair
 from qa.ui.render import (

@@ -4,24 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from qa.answering.question import (
-    Question,
-    analyse,
-    calendar_days,
-    count_tokens,
-    enumerates,
-    event_years,
-    holds_asked_type,
-    leans_on_context,
-    names_someone_new,
-    on_another_date,
-    question_entities,
-    rarest_entity,
-    reports_outcome,
-)
+from qa.answering.asked import analyse, enumerates, holds_asked_type, number_tokens, reports_outcome
+from qa.answering.followup import leans_on_context
+from qa.answering.names import names_someone_new, question_entities, rarest_entity
+from qa.answering.question import Question
+from qa.answering.question_dates import calendar_days, event_years, on_another_date
 from qa.config import Settings
 from qa.index import lexical
-from qa.index.ingest import store_for
+from qa.index.store import store_for
 
 
 @pytest.fixture(scope="module")
@@ -129,7 +119,7 @@ def test_a_sentence_dated_elsewhere_is_about_another_event(index: lexical.Lexica
 
 
 def test_a_date_or_year_is_not_a_count(index: lexical.LexicalIndex) -> None:
-    assert count_tokens("on April 4, in 2014, 21 groups rose 5.6%") == ["21", "5.6"]
+    assert number_tokens("on April 4, in 2014, 21 groups rose 5.6%") == ["21", "5.6"]
     asked = analyse("How many people were killed in Khan Shaykhun?")
     assert not holds_asked_type(asked, "the April 4 incident in Khan Shaykhun in 2017", {"incid", "khan"})
 
@@ -176,7 +166,7 @@ def test_an_outcome_reported_in_another_word_form_counts(index: lexical.LexicalI
 
 
 def test_a_calendar_day_is_told_from_a_weekday() -> None:
-    from qa.answering.question import names_a_day
+    from qa.answering.question_dates import names_a_day
 
     assert names_a_day("will pay a working visit to Moscow on July 14-15")
     assert names_a_day("Established on 15 October 2006")

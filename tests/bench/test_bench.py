@@ -66,7 +66,7 @@ def test_large_synthetic_corpora_are_indexed_directly_and_searchable(
 ) -> None:
     from qa.config import Settings
     from qa.index import lexical
-    from qa.index.ingest import store_for
+    from qa.index.store import store_for
 
     monkeypatch.setattr(bench, "FILES_UP_TO", 0)
     corpus = bench.synthetic_corpus(40, tmp_path, None)

@@ -92,7 +92,7 @@ def server_settings(chroma_url: str, tmp_path_factory: pytest.TempPathFactory) -
 
 
 def test_server_store_indexes_the_same_chunks(server_settings: Settings, seed_settings: Settings) -> None:
-    from qa.index.ingest import store_for
+    from qa.index.store import store_for
 
     server, embedded = store_for(server_settings), store_for(seed_settings)
     assert server.location == server_settings.chroma_url

@@ -21,7 +21,7 @@ _SNAPSHOT = """
 import json, sys
 from pathlib import Path
 from qa.config import Settings
-from qa.index.ingest import store_for
+from qa.index.store import store_for
 from qa.index import lexical
 settings = Settings(home=Path(sys.argv[1]), auto_seed=False)
 store = store_for(settings)

@@ -13,8 +13,8 @@ from support import ROOT, SEEDS_DIR, assert_citations_valid
 from qa.answer import answer
 from qa.answering.guard import addresses_a_model
 from qa.config import Settings
-from qa.index.ingest import ingest, store_for
-from qa.index.store import Store
+from qa.index.ingest import ingest
+from qa.index.store import Store, store_for
 
 pytestmark = pytest.mark.slow
 

@@ -11,9 +11,10 @@ from hypothesis import strategies as st
 from support import SEED_NAMES, SEEDS_DIR, seed_text
 
 from qa.config import Settings
-from qa.index.chunk import chunk_id, count_tokens, split_into_chunks, split_sentences
+from qa.index.chunk import chunk_id, split_into_chunks, split_sentences
 from qa.index.ingest import build_article
 from qa.index.load import read_article_file
+from qa.index.tokens import count_tokens
 from qa.types import Article, Chunk
 
 DEFAULTS = Settings(home=Path("unused"), auto_seed=False)

@@ -14,7 +14,8 @@ from typer.testing import CliRunner
 from qa.cli import app
 from qa.config import Settings
 from qa.index.embed import get_embedder
-from qa.index.ingest import ingest, remove_unfinished_articles, store_for
+from qa.index.ingest import ingest, remove_unfinished_articles
+from qa.index.store import store_for
 from qa.types import IngestReport
 
 MakeArticle = Callable[..., Path]

@@ -134,7 +134,7 @@ def test_index_disagreeing_with_the_store_is_rebuilt(
 
 
 def test_empty_store_gives_an_empty_index(fresh_settings: Settings) -> None:
-    from qa.index.ingest import store_for
+    from qa.index.store import store_for
 
     store = store_for(fresh_settings)
     index = load(fresh_settings, store)
@@ -150,7 +150,8 @@ def test_an_ingest_updates_the_index_in_place_with_the_scores_of_a_full_rebuild(
     """Adding, replacing and pruning articles folds into the index without a rebuild, scoring exactly as one."""
     from support import ARTICLE_COMET, ARTICLE_PARKS, ARTICLE_TRAINS
 
-    from qa.index.ingest import ingest, store_for
+    from qa.index.ingest import ingest
+    from qa.index.store import store_for
 
     make_article("parks.txt", ARTICLE_PARKS)
     comet = make_article("comet.txt", ARTICLE_COMET)
@@ -220,7 +221,8 @@ def test_answers_reuse_a_recent_count_and_a_write_makes_the_next_one_count(
     from support import ARTICLE_COMET, ARTICLE_PARKS
 
     from qa.answer import answer
-    from qa.index.ingest import ingest, store_for
+    from qa.index.ingest import ingest
+    from qa.index.store import store_for
 
     make_article("parks.txt", ARTICLE_PARKS)
     ingest([docs], settings=fresh_settings)

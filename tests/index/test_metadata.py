@@ -9,6 +9,7 @@ import pytest
 from support import SEED_000, SEED_001, SEED_002, SEED_003, SEED_004, SEED_NAMES, SEEDS_DIR
 
 from qa.index.clean import clean_article_text
+from qa.index.dates import parse_date, stored_date_ord
 from qa.index.ingest import build_article
 from qa.index.load import read_article_file
 from qa.index.metadata import (
@@ -17,9 +18,7 @@ from qa.index.metadata import (
     extract_title,
     find_dateline,
     find_outlet,
-    parse_date,
     publication_date,
-    stored_date_ord,
 )
 from qa.types import Article
 

@@ -183,7 +183,7 @@ def test_markdown_export_holds_answers_and_numbered_sources() -> None:
 
 def test_real_answer_cites_the_span_its_offsets_point_at(seed_settings: Settings) -> None:
     from qa.answer import answer
-    from qa.index.ingest import store_for
+    from qa.index.store import store_for
 
     result = answer("Which Syrian airbase did the US strike with missiles before Tillerson's visit?",
                     settings=seed_settings)
