@@ -10,57 +10,52 @@ from __future__ import annotations
 
 import argparse
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
-from qa import retrieve
 from qa.config import get_settings
 from qa.eval import realtimeqa
 from qa.index import lexical
 from qa.index.embed import get_embedder
 from qa.index.store import store_for
+from qa.retrieve import RetrievalParams, retrieve
 
-# name -> module attributes to set for the run; the first is the current default.
-SETTINGS: dict[str, dict[str, Any]] = {
-    "default": {},
-    "no-as-of": {"_NO_AS_OF": True},
-    "recent-weight-0": {"RECENT_WEIGHT": 0.0},
-    "recent-weight-0.5": {"RECENT_WEIGHT": 0.5},
-    "recent-weight-2": {"RECENT_WEIGHT": 2.0},
-    "recent-weight-4": {"RECENT_WEIGHT": 4.0},
-    "recent-days-3": {"RECENT_DAYS": 3},
-    "recent-days-5": {"RECENT_DAYS": 5},
-    "recent-days-10": {"RECENT_DAYS": 10},
-    "recent-days-14": {"RECENT_DAYS": 14},
-    "dense-only": {"LEXICAL_WEIGHT": 0.0},
-    "lexical-only": {"DENSE_WEIGHT": 0.0},
-    "lexical-x1.5": {"LEXICAL_WEIGHT": 1.5},
-    "lexical-x0.67": {"LEXICAL_WEIGHT": 0.67},
-    "rrf-k-20": {"RRF_K": 20},
-    "keep-time-words": {"STRIP_TIME_WORDS": False},
-    "mc-no-proximity": {"realtimeqa.PROXIMITY_WINDOW": 0},
-    "mc-window-6": {"realtimeqa.PROXIMITY_WINDOW": 6},
-    "mc-window-24": {"realtimeqa.PROXIMITY_WINDOW": 24},
-    "mc-rank-flat": {"realtimeqa.RANK_DECAY": 0.0},
-    "mc-rank-0.5": {"realtimeqa.RANK_DECAY": 0.5},
-    "mc-rank-2": {"realtimeqa.RANK_DECAY": 2.0},
+
+@dataclass(frozen=True)
+class Setting:
+    """One row of the comparison: the parameters passed in, and whether questions are asked as of their date."""
+
+    retrieval: RetrievalParams = RetrievalParams()
+    choice: realtimeqa.ChoiceParams = realtimeqa.ChoiceParams()
+    use_as_of: bool = True
+
+
+R, C = RetrievalParams, realtimeqa.ChoiceParams
+# name -> setting; the first is the current default.
+SETTINGS: dict[str, Setting] = {
+    "default": Setting(),
+    "no-as-of": Setting(use_as_of=False),
+    "recent-weight-0": Setting(R(recent_weight=0.0)),
+    "recent-weight-0.5": Setting(R(recent_weight=0.5)),
+    "recent-weight-2": Setting(R(recent_weight=2.0)),
+    "recent-weight-4": Setting(R(recent_weight=4.0)),
+    "recent-days-3": Setting(R(recent_days=3)),
+    "recent-days-5": Setting(R(recent_days=5)),
+    "recent-days-10": Setting(R(recent_days=10)),
+    "recent-days-14": Setting(R(recent_days=14)),
+    "dense-only": Setting(R(lexical_weight=0.0)),
+    "lexical-only": Setting(R(dense_weight=0.0)),
+    "lexical-x1.5": Setting(R(lexical_weight=1.5)),
+    "lexical-x0.67": Setting(R(lexical_weight=0.67)),
+    "rrf-k-20": Setting(R(rrf_k=20)),
+    "keep-time-words": Setting(R(strip_time_words=False)),
+    "mc-no-proximity": Setting(choice=C(proximity_window=0)),
+    "mc-window-6": Setting(choice=C(proximity_window=6)),
+    "mc-window-24": Setting(choice=C(proximity_window=24)),
+    "mc-rank-flat": Setting(choice=C(rank_decay=0.0)),
+    "mc-rank-0.5": Setting(choice=C(rank_decay=0.5)),
+    "mc-rank-2": Setting(choice=C(rank_decay=2.0)),
 }
-
-
-@contextmanager
-def patched(values: dict[str, Any]) -> Iterator[None]:
-    """Set module constants ("NAME" in qa.retrieve, "realtimeqa.NAME" in qa.eval.realtimeqa) for the duration."""
-    targets = {name: (realtimeqa, name.split(".", 1)[1]) if name.startswith("realtimeqa.") else (retrieve, name)
-               for name in values if not name.startswith("_")}
-    saved = {name: getattr(module, attr) for name, (module, attr) in targets.items()}
-    for name, (module, attr) in targets.items():
-        setattr(module, attr, values[name])
-    try:
-        yield
-    finally:
-        for name, (module, attr) in targets.items():
-            setattr(module, attr, saved[name])
 
 
 def main() -> None:
@@ -89,21 +84,20 @@ def main() -> None:
     index = lexical.load(store, settings.resolved_home(), settings.collection)
     embedder = get_embedder(settings.embed_model, settings.embed_batch)
     print(f"{'setting':<20} {'R@1':>6} {'R@5':>6} {'R@10':>6} {'MC':>6} {'MC art':>6} {'ms/q':>6}")
-    for name, values in SETTINGS.items():
+    for name, setting in SETTINGS.items():
         if args.only and name not in args.only:
             continue
         started = time.perf_counter()
         rows = []
-        with patched(values):
-            for q in questions:
-                found = retrieve.retrieve(
-                    q.question, store=store, lexical_index=index, embedder=embedder, top_k=realtimeqa.TOP_K,
-                    candidates=max(settings.candidates, realtimeqa.TOP_K),
-                    as_of=None if values.get("_NO_AS_OF") else q.date,
-                )
-                picked = realtimeqa.pick_choice(q.question, q.choices, found.passages)
-                got = _as_answer(q.question, found.passages)
-                rows.append(realtimeqa.score_question(q, got, texts, picked))
+        for q in questions:
+            found = retrieve(
+                q.question, store=store, lexical_index=index, embedder=embedder, top_k=realtimeqa.TOP_K,
+                candidates=max(settings.candidates, realtimeqa.TOP_K),
+                as_of=q.date if setting.use_as_of else None, params=setting.retrieval,
+            )
+            picked = realtimeqa.pick_choice(q.question, q.choices, found.passages, params=setting.choice)
+            got = _as_answer(q.question, found.passages)
+            rows.append(realtimeqa.score_question(q, got, texts, picked))
         s = realtimeqa.summarize(rows)
         ms = (time.perf_counter() - started) * 1000 / max(len(questions), 1)
         print(f"{name:<20} {s['answer_recall_at_1']:>6.3f} {s['answer_recall_at_5']:>6.3f} "

@@ -9,13 +9,15 @@ import datetime as dt
 import re
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from qa.answering.extractive import Draft, answer_extractively
 from qa.answering.followup import leans_on_context
-from qa.answering.generate import Generated, answer_with_model, condense, sentence_deltas
+from qa.answering.generate import Generated, PromptParams, answer_with_model, condense, sentence_deltas
+from qa.answering.scoring import ExtractiveParams
 from qa.config import Settings, bundled_dir, get_settings
 from qa.errors import BadQuestionError, EmptyIndexError, LLMError
 from qa.index import lexical
@@ -23,12 +25,22 @@ from qa.index.embed import VectorCache, get_embedder
 from qa.index.ingest import ingest
 from qa.index.store import store_for
 from qa.llm import get_llm, options_from
-from qa.retrieve import retrieve
+from qa.retrieve import RetrievalParams, retrieve
 from qa.types import Answer
 
 MAX_QUESTION_CHARS = 2000
 _MAX_ANSWER_CONTEXT = 400
 _CITATION_MARK = re.compile(r"\s*\[\d+\]")
+
+
+@dataclass(frozen=True)
+class AnswerParams:
+    """Every tunable of the pipeline, one group per stage, each default with its calibration note where it is
+    defined. Tuning scripts pass one to answer(); nothing changes module attributes."""
+
+    retrieval: RetrievalParams = RetrievalParams()
+    extractive: ExtractiveParams = ExtractiveParams()
+    prompt: PromptParams = PromptParams()
 
 
 def answer(
@@ -39,6 +51,7 @@ def answer(
     llm: str | None = None,
     as_of: dt.date | str | None = None,
     settings: Settings | None = None,
+    params: AnswerParams = AnswerParams(),
 ) -> Answer:
     """Answer question from the indexed articles, every sentence cited [n]; or abstain, saying the articles don't.
 
@@ -50,9 +63,11 @@ def answer(
     the extractive answer comes back with Answer.warnings saying why, or LLMError is raised if QA_LLM_FALLBACK is
     off. Raises BadQuestionError for an empty or oversized question or top_k < 1, EmptyIndexError when nothing is
     indexed (and QA_AUTO_SEED is off), StoreError when the store cannot be opened, LLMError for a spec that cannot
-    work at all (unknown, no API key, no model file).
+    work at all (unknown, no API key, no model file). params: the pipeline's tunables (AnswerParams).
     """
-    for item in answer_stream(question, top_k=top_k, history=history, llm=llm, as_of=as_of, settings=settings):
+    stream = answer_stream(question, top_k=top_k, history=history, llm=llm, as_of=as_of, settings=settings,
+                           params=params)
+    for item in stream:
         if isinstance(item, Answer):
             return item
     raise AssertionError("answer_stream() ended without an Answer")
@@ -66,6 +81,7 @@ def answer_stream(
     llm: str | None = None,
     as_of: dt.date | str | None = None,
     settings: Settings | None = None,
+    params: AnswerParams = AnswerParams(),
 ) -> Iterator[str | Answer]:
     """answer(), streamed: yields text deltas as they are ready, then the finished Answer as the last item.
 
@@ -99,7 +115,7 @@ def answer_stream(
     failed: LLMError | None = None
     if previous and model is not None:
         try:
-            rewritten = condense(model, history or [], question, options.timeout)
+            rewritten = condense(model, history or [], question, options.timeout, params.prompt)
         except LLMError as exc:
             if not settings.llm_fallback:
                 raise
@@ -113,22 +129,25 @@ def answer_stream(
         top_k=k,
         candidates=max(settings.candidates, k),
         as_of=_as_date(as_of),
+        params=params.retrieval,
     )
     t_retrieved = time.perf_counter()
     vectors = _text_vectors(settings.embed_model, settings.resolved_home())
 
     def extract() -> Draft:
         query_vector = embedder.embed([question])[0] if previous else found.query_vector
-        return answer_extractively(question, found.passages, query_vector, vectors, index, context=previous)
+        return answer_extractively(
+            question, found.passages, query_vector, vectors, index, context=previous, params=params.extractive
+        )
 
     if model is None:
         draft = extract()
         yield from sentence_deltas(draft.text)
-        result = Generated(draft.text, draft.citations, draft.abstained, "extractive")
+        result = Generated(draft.text, draft.citations, draft.abstained, "extractive", abstain_rule=draft.abstain_rule)
     else:
         result = yield from answer_with_model(
             model, rewritten or question, found.passages, options=options, vectors=vectors, extractive=extract,
-            fallback=settings.llm_fallback, failed=failed,
+            fallback=settings.llm_fallback, failed=failed, params=params.prompt,
         )
     t_answered = time.perf_counter()
     timings = {
@@ -147,6 +166,7 @@ def answer_stream(
         text=result.text,
         citations=result.citations,
         abstained=result.abstained,
+        abstain_rule=result.abstain_rule,
         passages=found.passages,
         timings={name: round(ms, 2) for name, ms in timings.items()},
         answerer=result.answerer,

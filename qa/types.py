@@ -90,6 +90,10 @@ class Answer(_Frozen):
     abstained: bool
     passages: list[Passage]
     timings: dict[str, float] = Field(description="Milliseconds per stage.")
+    abstain_rule: str | None = Field(
+        default=None,
+        description="What refused, when it abstained: a rule of qa/answering/rules.py (e.g. missing_entity), or model.",
+    )
     answerer: str = Field(default="extractive", description="The answerer that wrote text (extractive after a fallback).")
     standalone_question: str | None = None
     warnings: list[str] = Field(

@@ -13,17 +13,17 @@ from qa.config import Settings
 from qa.index import lexical
 from qa.index.embed import get_embedder
 from qa.index.store import DenseHit, Store
-from qa.retrieve import RRF_K, Retrieval, fuse_rankings, retrieve
+from qa.retrieve import Retrieval, RetrievalParams, fuse_rankings, retrieve
 
 # --- fuse_rankings ------------------------------------------------------------------------------------------
 
 
 def test_rrf_scores_are_the_sum_of_reciprocal_ranks() -> None:
     fused = dict(fuse_rankings([["a", "b", "c"], ["c", "a"]]))
-    assert fused["a"] == pytest.approx(1 / (RRF_K + 1) + 1 / (RRF_K + 2))
-    assert fused["b"] == pytest.approx(1 / (RRF_K + 2))
-    assert fused["c"] == pytest.approx(1 / (RRF_K + 3) + 1 / (RRF_K + 1))
-    assert RRF_K == 60
+    assert fused["a"] == pytest.approx(1 / (RetrievalParams().rrf_k + 1) + 1 / (RetrievalParams().rrf_k + 2))
+    assert fused["b"] == pytest.approx(1 / (RetrievalParams().rrf_k + 2))
+    assert fused["c"] == pytest.approx(1 / (RetrievalParams().rrf_k + 3) + 1 / (RetrievalParams().rrf_k + 1))
+    assert RetrievalParams().rrf_k == 60
 
 
 def test_first_in_both_lists_beats_first_in_one() -> None:
@@ -44,7 +44,7 @@ def test_results_are_sorted_best_first_and_unique() -> None:
 def test_weights_scale_each_list() -> None:
     fused = fuse_rankings([["a"], ["b"]], weights=[1.0, 2.0])
     assert [item for item, _ in fused] == ["b", "a"]
-    assert dict(fused)["b"] == pytest.approx(2 / (RRF_K + 1))
+    assert dict(fused)["b"] == pytest.approx(2 / (RetrievalParams().rrf_k + 1))
     fused = fuse_rankings([["a", "b"], ["b", "a"]], weights=[3.0, 1.0])
     assert fused[0][0] == "a"
     assert fuse_rankings([["a"], ["b"]], weights=[0.0, 1.0])[0][0] == "b"
@@ -64,7 +64,7 @@ def test_ties_keep_first_seen_order() -> None:
 def test_empty_rankings() -> None:
     assert fuse_rankings([]) == []
     assert fuse_rankings([[], []]) == []
-    assert fuse_rankings([[], ["a"]]) == [("a", pytest.approx(1 / (RRF_K + 1)))]
+    assert fuse_rankings([[], ["a"]]) == [("a", pytest.approx(1 / (RetrievalParams().rrf_k + 1)))]
 
 
 def test_weights_must_match_rankings() -> None:

@@ -34,12 +34,15 @@ _ABBREVIATION = re.compile(
 )
 _NUMBER_TOKEN = re.compile(r"\d+(?:[.,]\d+)*")
 
-# A sentence is supported by a passage when the passage holds every number it states and either most of its
-# words (stemmed, stopwords aside) or a sentence close to it in meaning. Set on the seed articles: a paraphrase
-# of a seed sentence scores coverage >= 0.7 or cosine >= 0.75; a claim about another event reaches neither.
-SUPPORT_COVERAGE = 0.6
-SUPPORT_COSINE = 0.75
-_SHARED_COVERAGE = 0.3  # a passage among several cited for one sentence must hold this share of its words
+@dataclass(frozen=True)
+class CitationParams:
+    """When a passage supports a sentence: it holds every number the sentence states and either most of its words
+    (stemmed, stopwords aside) or a sentence close to it in meaning. Set on the seed articles: a paraphrase of a
+    seed sentence scores coverage >= 0.7 or cosine >= 0.75; a claim about another event reaches neither."""
+
+    coverage: float = 0.6
+    cosine: float = 0.75
+    shared_coverage: float = 0.3  # a passage among several cited for one sentence must hold this share of its words
 
 
 def parse_marker(text: str) -> list[int] | None:
@@ -162,7 +165,9 @@ class _Span:
     text: str
 
 
-def check_citations(text: str, passages: list[Passage], vectors: VectorCache) -> Checked:
+def check_citations(
+    text: str, passages: list[Passage], vectors: VectorCache, params: CitationParams = CitationParams()
+) -> Checked:
     """Citations for the canonical markers in text, which number the passages from 1, each quoting the best
     supporting sentence of its passage; sentences no cited passage supports; substantive sentences citing none.
 
@@ -181,15 +186,15 @@ def check_citations(text: str, passages: list[Passage], vectors: VectorCache) ->
     for sentence in cited:
         numbers = [n for n in sentence.cites if n in spans]
         terms = set(analyze(sentence.text))
-        scores = {n: _support(sentence.text, terms, spans[n], vector) for n in numbers}
+        scores = {n: _support(sentence.text, terms, spans[n], vector, params) for n in numbers}
         # A sentence may join facts from several passages: then together they must back it.
         holds_numbers, coverage = _covers(sentence.text, terms, [sp for n in numbers for sp in spans[n]])
-        together = holds_numbers and coverage >= SUPPORT_COVERAGE
+        together = holds_numbers and coverage >= params.coverage
         if not together and not any(scores[n][0] for n in numbers):
             unsupported.append(sentence)
         for n in numbers:
             ok, score, span = scores[n]
-            shares = _covers(sentence.text, terms, spans[n])[1] >= _SHARED_COVERAGE
+            shares = _covers(sentence.text, terms, spans[n])[1] >= params.shared_coverage
             backs_all[n] = backs_all[n] and (ok or (together and shares))
             if n not in best or score > best[n][0]:
                 best[n] = (score, span)
@@ -211,7 +216,7 @@ def _spans(passage: Passage) -> list[_Span]:
 
 
 def _support(
-    sentence: str, terms: set[str], spans: list[_Span], vector: dict[str, np.ndarray]
+    sentence: str, terms: set[str], spans: list[_Span], vector: dict[str, np.ndarray], params: CitationParams
 ) -> tuple[bool, float, _Span]:
     """Whether these passage sentences back the answer sentence, how well, and the one that backs it best."""
     holds_numbers, coverage = _covers(sentence, terms, spans)
@@ -224,7 +229,7 @@ def _support(
         scored.append((0.5 * cosine + 0.5 * share, cosine, span))
     score, _, span = max(scored, key=lambda item: item[0])
     best_cosine = max(item[1] for item in scored)
-    supported = holds_numbers and (not terms or coverage >= SUPPORT_COVERAGE or best_cosine >= SUPPORT_COSINE)
+    supported = holds_numbers and (not terms or coverage >= params.coverage or best_cosine >= params.cosine)
     return supported, score, span
 
 

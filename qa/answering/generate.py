@@ -13,7 +13,7 @@ from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from typing import Any
 
-from qa.answering.cite import MarkerFilter, check_citations, split_answer
+from qa.answering.cite import CitationParams, MarkerFilter, check_citations, split_answer
 from qa.answering.extractive import Draft
 from qa.answering.guard import defuse
 from qa.answering.prompts import load_prompt, render
@@ -23,12 +23,6 @@ from qa.index.tokens import count_tokens, truncate_to_tokens
 from qa.llm import LLM, Options, Prompt, bounded_complete, bounded_stream
 from qa.types import Citation, Passage
 
-# Other models' tokenizers split news text into up to a quarter more tokens than cl100k does.
-_TOKENIZER_SLACK = 1.25
-_PROMPT_MARGIN = 64  # tokens for the chat template's role markers
-_MIN_PASSAGE_TOKENS = 48
-_HISTORY_TURNS = 4
-_HISTORY_TURN_CHARS = 600
 _DATA_TAG = re.compile(r"<(/?)\s*(passage|conversation)", re.IGNORECASE)
 _ABSTENTION = re.compile(
     r"\b(?:the (?:articles?|passages?|sources?|texts?|context) (?:do|does|did)(?: not|n['’]t) "
@@ -42,6 +36,19 @@ _ABSTENTION = re.compile(
 RETRY_NOTE = "(That answer cited no passage; asking the model again.)"
 
 
+@dataclass(frozen=True)
+class PromptParams:
+    """How the model's prompts are filled: the passage budget and how much of the conversation a rewrite sees."""
+
+    # Other models' tokenizers split news text into up to a quarter more tokens than cl100k does.
+    tokenizer_slack: float = 1.25
+    prompt_margin: int = 64  # tokens for the chat template's role markers
+    min_passage_tokens: int = 48  # a first passage cut shorter than this is no evidence; the prompt is refused
+    history_turns: int = 4  # turns of the conversation a follow-up rewrite reads
+    history_turn_chars: int = 600
+    citation: CitationParams = CitationParams()
+
+
 @dataclass
 class Generated:
     """What answer() needs from an answerer: text, citations, whether it abstained, and what to warn about."""
@@ -52,6 +59,7 @@ class Generated:
     answerer: str
     warnings: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    abstain_rule: str | None = None  # what refused: a rule of qa/answering/rules.py, or "model"
 
 
 def answer_with_model(
@@ -64,6 +72,7 @@ def answer_with_model(
     extractive: Callable[[], Draft],
     fallback: bool = True,
     failed: LLMError | None = None,
+    params: PromptParams = PromptParams(),
 ) -> Generator[str, None, Generated]:
     """Stream the model's answer to question from passages; return it with checked citations.
 
@@ -76,7 +85,7 @@ def answer_with_model(
     try:
         if failed is not None:
             raise failed
-        return (yield from _generate(llm, question, passages, options, vectors, shown))
+        return (yield from _generate(llm, question, passages, options, vectors, shown, params))
     except LLMError as exc:
         if backup is None:
             raise
@@ -87,7 +96,9 @@ def answer_with_model(
         yield from sentence_deltas(draft.text)
         if shown.started is not None:  # how long the model had before it failed
             shown.timings["llm_ms"] = (time.perf_counter() - shown.started) * 1000
-        return Generated(draft.text, draft.citations, draft.abstained, "extractive", [note], shown.timings)
+        return Generated(
+            draft.text, draft.citations, draft.abstained, "extractive", [note], shown.timings, draft.abstain_rule
+        )
 
 
 class _Background:
@@ -124,10 +135,16 @@ class _Shown:
 
 
 def _generate(
-    llm: LLM, question: str, passages: list[Passage], options: Options, vectors: VectorCache, shown: _Shown
+    llm: LLM,
+    question: str,
+    passages: list[Passage],
+    options: Options,
+    vectors: VectorCache,
+    shown: _Shown,
+    params: PromptParams,
 ) -> Generator[str, None, Generated]:
     building = time.perf_counter()
-    prompt, count = build_prompt(question, passages, options)
+    prompt, count = build_prompt(question, passages, options, params)
     started = shown.started = time.perf_counter()
     shown.timings["prompt_ms"] = (started - building) * 1000
     text, dropped = yield from _stream_reply(llm, prompt, count, options.timeout, shown, started)
@@ -142,9 +159,9 @@ def _generate(
     warnings = [f"Dropped {_markers(dropped)}: the model was given only {count} passages."] if dropped else []
     if _abstains(text):
         text = " ".join(re.sub(r"\s*\[\d+\]", "", text).split())  # an abstention cites nothing
-        result = Generated(text, [], True, llm.spec, warnings, shown.timings)
+        result = Generated(text, [], True, llm.spec, warnings, shown.timings, abstain_rule="model")
     else:
-        checked = check_citations(text, passages[:count], vectors)
+        checked = check_citations(text, passages[:count], vectors, params.citation)
         warnings += [f"Not backed by {_markers(s.cites)}: “{s.text}”" for s in checked.unsupported]
         warnings += [f"Cites no passage: “{s.text}”" for s in checked.uncited]
         if not checked.citations:
@@ -178,19 +195,21 @@ def _stream_reply(
     return text, markers.dropped
 
 
-def build_prompt(question: str, passages: list[Passage], options: Options) -> tuple[Prompt, int]:
+def build_prompt(
+    question: str, passages: list[Passage], options: Options, params: PromptParams = PromptParams()
+) -> tuple[Prompt, int]:
     """The answer prompt with as many leading passages as the context window holds (the first one cut short
     if it alone is too long), and how many it holds. Raises LLMError when not even a piece of one fits."""
     system = load_prompt("answer_system")
     fixed = count_tokens(system) + count_tokens(render("answer", passages="", question=_as_data(question)))
-    budget = int((options.context_tokens - options.max_tokens) / _TOKENIZER_SLACK) - fixed - _PROMPT_MARGIN
+    budget = int((options.context_tokens - options.max_tokens) / params.tokenizer_slack) - fixed - params.prompt_margin
     blocks: list[str] = []
     for n, passage in enumerate(passages, start=1):
         text = defuse(passage.text)  # once: it splits sentences, and the cut-short block below needs it again
         block = passage_block(n, passage, text)
         cost = count_tokens(block) + 1
         if cost > budget:
-            if not blocks and budget >= _MIN_PASSAGE_TOKENS:
+            if not blocks and budget >= params.min_passage_tokens:
                 limit = budget - (cost - count_tokens(text))
                 blocks.append(passage_block(n, passage, truncate_to_tokens(text, limit)))
             break
@@ -212,12 +231,14 @@ def passage_block(n: int, passage: Passage, text: str) -> str:
     return render("passage", n=str(n), title=_as_data(defuse(passage.title)), date=_as_data(date), text=_as_data(text))
 
 
-def condense(llm: LLM, history: list[Any], question: str, timeout: float) -> str | None:
+def condense(
+    llm: LLM, history: list[Any], question: str, timeout: float, params: PromptParams = PromptParams()
+) -> str | None:
     """The follow-up question rewritten by the model to stand alone, or None when its reply is not a question.
 
     Raises LLMError when the model fails.
     """
-    transcript = _transcript(history)
+    transcript = _transcript(history, params.history_turns, params.history_turn_chars)
     if not transcript:
         return None
     prompt = Prompt("", render("condense", history=_as_data(transcript), question=_as_data(question)))
@@ -230,7 +251,7 @@ def condense(llm: LLM, history: list[Any], question: str, timeout: float) -> str
     return rewritten
 
 
-def _transcript(history: list[Any]) -> str:
+def _transcript(history: list[Any], turns_kept: int, turn_chars: int) -> str:
     turns: list[tuple[str, str]] = []
     for turn in history or []:
         if isinstance(turn, dict):
@@ -241,8 +262,8 @@ def _transcript(history: list[Any]) -> str:
             if len(turn) > 1 and turn[1]:
                 turns.append(("Assistant", str(turn[1])))
     lines = []
-    for role, content in turns[-_HISTORY_TURNS:]:
-        content = " ".join(re.sub(r"\[\d+\]", "", content).split())[:_HISTORY_TURN_CHARS]
+    for role, content in turns[-turns_kept:]:
+        content = " ".join(re.sub(r"\[\d+\]", "", content).split())[:turn_chars]
         if content:
             lines.append(f"{role}: {content}")
     return "\n".join(lines)

@@ -53,6 +53,7 @@ def score_answer(question: EvalQuestion, got: Answer) -> dict[str, Any]:
         "expected": question.answer,
         "got": got.text,
         "abstained": got.abstained,
+        "abstain_rule": got.abstain_rule,
         "answerable": question.answerable,
         "first_source_rank": first_rank,
         "all_sources_retrieved": bool(sources) and sources <= set(passage_sources),
@@ -70,6 +71,7 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """The headline metrics, overall and per question type, under stable keys; latency also per stage."""
     summary = _metrics(rows)
     summary["latency_by_stage"] = stage_latencies(rows)
+    summary["refusals_by_rule"] = refusals_by_rule(rows)
     by_type: dict[str, Any] = {}
     for qtype in sorted({r["type"] for r in rows}):
         by_type[qtype] = _metrics([r for r in rows if r["type"] == qtype])
@@ -110,6 +112,18 @@ def _metrics(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "latency_p50_ms": round(_percentile(latencies, 50), 1) if latencies else None,
         "latency_p95_ms": round(_percentile(latencies, 95), 1) if latencies else None,
     }
+
+
+def refusals_by_rule(rows: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
+    """For each rule that refused (qa/answering/rules.py, or "model"): how many questions it declined, how many
+    of them rightly (unanswerable) and wrongly (answerable). Most refusals first."""
+    counts: dict[str, dict[str, int]] = {}
+    for row in rows:
+        if row["abstained"]:
+            rule = counts.setdefault(row.get("abstain_rule") or "unnamed", {"refused": 0, "right": 0, "wrong": 0})
+            rule["refused"] += 1
+            rule["wrong" if row["answerable"] else "right"] += 1
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1]["refused"], kv[0])))
 
 
 def stage_latencies(rows: list[dict[str, Any]]) -> dict[str, dict[str, float]]:

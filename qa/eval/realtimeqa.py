@@ -208,15 +208,27 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
 # -- multiple choice -------------------------------------------------------------------------------------------
 
 _WORD = re.compile(r"\w+")
-PROXIMITY_WINDOW = 12  # words either side of a choice in which question words count as support
-RANK_DECAY = 1.0  # a passage at rank r weighs 1 / r ** RANK_DECAY
 
 
-def pick_choice(question: str, choices: list[str], passages: list[Passage], answer_text: str = "") -> int:
+@dataclass(frozen=True)
+class ChoiceParams:
+    """How the passages' support for each choice is counted; tuned on dev (evals/tune_realtimeqa.py)."""
+
+    proximity_window: int = 12  # words either side of a choice in which question words count as support
+    rank_decay: float = 1.0  # a passage at rank r weighs 1 / r ** rank_decay
+
+
+def pick_choice(
+    question: str,
+    choices: list[str],
+    passages: list[Passage],
+    answer_text: str = "",
+    params: ChoiceParams = ChoiceParams(),
+) -> int:
     """The choice the retrieved passages support best, found without a model.
 
     Every place a choice is named in a passage scores 1 plus the share of the question's words found within
-    PROXIMITY_WINDOW words of it (closer counts more: "Buffalo Bills safety Damar Hamlin" supports the Bills for
+    params.proximity_window words of it (closer counts more: "Buffalo Bills safety Damar Hamlin" supports the Bills for
     "Hamlin plays for which team?" more than a later mention of the Bengals), weighted by the passage's rank; the
     extractive answer counts as a passage ranked first. Ties go to the earliest choice.
     """
@@ -231,9 +243,9 @@ def pick_choice(question: str, choices: list[str], passages: list[Passage], answ
         terms = question_terms - set(needle)
         score = 0.0
         for rank, stems in enumerate(tokenised, start=1):
-            weight = 1.0 / rank**RANK_DECAY
+            weight = 1.0 / rank**params.rank_decay
             for at in _occurrences(stems, needle):
-                score += weight * (1.0 + _support(stems, at, len(needle), terms))
+                score += weight * (1.0 + _support(stems, at, len(needle), terms, params.proximity_window))
         scores.append(score)
     return max(range(len(choices)), key=lambda i: (scores[i], -i))
 
@@ -258,12 +270,12 @@ def _occurrences(stems: list[str], needle: list[str]) -> list[int]:
     return [i for i in range(len(stems) - n + 1) if stems[i : i + n] == needle]
 
 
-def _support(stems: list[str], at: int, length: int, terms: set[str]) -> float:
+def _support(stems: list[str], at: int, length: int, terms: set[str], window: int) -> float:
     """Share of the question's words near the occurrence at stems[at:at+length], each by its nearest distance."""
     if not terms:
         return 0.0
     nearest: dict[str, int] = {}
-    lo, hi = max(0, at - PROXIMITY_WINDOW), min(len(stems), at + length + PROXIMITY_WINDOW)
+    lo, hi = max(0, at - window), min(len(stems), at + length + window)
     for i in range(lo, hi):
         if stems[i] in terms:
             distance = at - i if i < at else max(0, i - (at + length - 1))

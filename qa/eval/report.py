@@ -62,6 +62,7 @@ def render(
     lines += ["### Latency per stage (ms)", "", "| stage | p50 | p95 |", "|---|---|---|"]
     for stage, values in summary.get("latency_by_stage", {}).items():
         lines.append(f"| {stage} | {values['p50_ms']:.1f} | {values['p95_ms']:.1f} |")
+    lines += ["", "### Refusals per rule", "", *_refusal_table(summary.get("refusals_by_rule", {}))]
     lines += ["", "## Since the previous run", "", *_comparison(summary, rows, previous), ""]
     lines += ["## Failures", ""]
     if not failed:
@@ -77,6 +78,15 @@ def _metric_table(summary: dict[str, Any]) -> list[str]:
     lines.append("| n | " + " | ".join(str(m.get("n", "")) for m in columns.values()) + " |")
     for key in METRICS:
         lines.append(f"| {key} | " + " | ".join(_fmt(m.get(key)) for m in columns.values()) + " |")
+    return lines
+
+
+def _refusal_table(refusals: dict[str, dict[str, int]]) -> list[str]:
+    """Which abstention rule declined how many questions, rightly (unanswerable) or wrongly (answerable)."""
+    if not refusals:
+        return ["No question was declined."]
+    lines = ["| rule | declined | rightly | wrongly |", "|---|---|---|---|"]
+    lines += [f"| {rule} | {c['refused']} | {c['right']} | {c['wrong']} |" for rule, c in refusals.items()]
     return lines
 
 
@@ -126,7 +136,7 @@ def _failure(row: dict[str, Any]) -> list[str]:
     if not row["answerable"]:
         why = "answered instead of declining"
     elif row["abstained"]:
-        why = "declined an answerable question"
+        why = "declined an answerable question" + (f" (rule: {row['abstain_rule']})" if row.get("abstain_rule") else "")
     elif not row["facts_ok"]:
         why = "missing facts" + ("" if row["cites_right_article"] else "; first citation not a listed source")
     else:

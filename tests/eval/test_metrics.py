@@ -24,12 +24,14 @@ def _citation(n: int, source: str) -> Citation:
     return Citation(n=n, source=source, title="t", quote="x", start=0, end=1, score=1.0, article_id=source)
 
 
-def _answer(text: str, passages: list[str], cited: list[str], abstained: bool = False, ms: float = 10.0) -> Answer:
+def _answer(text: str, passages: list[str], cited: list[str], abstained: bool = False, ms: float = 10.0,
+            rule: str | None = None) -> Answer:
     return Answer(
         question="q",
         text=text,
         citations=[_citation(i, s) for i, s in enumerate(cited, start=1)],
         abstained=abstained,
+        abstain_rule=rule,
         passages=[_passage(s) for s in passages],
         timings={"embed_ms": ms / 2, "answer_ms": ms / 2, "total_ms": ms},
     )
@@ -72,6 +74,23 @@ def test_abstention_precision_and_recall() -> None:
     assert summary["false_abstain_rate"] == 0.5
     assert summary["fact_recall"] == 0.5
     assert summary["hit_at_1"] == 1.0  # retrieval is scored on answerable questions only
+
+
+def test_refusals_are_counted_per_rule_rightly_and_wrongly(tmp_path: Path) -> None:
+    rows = [
+        score_answer(NONE, _answer("The articles don't say.", ["a"], [], abstained=True, rule="missing_entity")),
+        score_answer(NONE, _answer("The articles don't say.", ["a"], [], abstained=True, rule="focus")),
+        score_answer(FACT, _answer("The articles don't say.", ["a"], [], abstained=True, rule="focus")),
+        score_answer(FACT, _answer("July 14-15 [1]", ["a"], ["a"])),
+    ]
+    summary = summarize(rows)
+    assert summary["refusals_by_rule"] == {
+        "focus": {"refused": 2, "right": 1, "wrong": 1},
+        "missing_entity": {"refused": 1, "right": 1, "wrong": 0},
+    }
+    text = write_report(summary, rows, tmp_path, {"set": "mine.jsonl"}).read_text()
+    assert "| focus | 2 | 1 | 1 |" in text
+    assert "declined an answerable question (rule: focus)" in text
 
 
 def test_citation_precision_recall_and_all_sources_recall() -> None:
