@@ -16,6 +16,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+from qa.bench import corpus as bench_corpus
 from qa.bench import run as bench
 from qa.config import Settings
 from qa.index.embed import get_embedder
@@ -35,7 +36,7 @@ def main() -> None:
     name = str(result["corpus"])
     if not name.startswith("synthetic-"):
         raise SystemExit("requery: only synthetic runs can be re-timed (their queries are regenerated from a seed)")
-    corpus = bench.synthetic_corpus(int(name.removeprefix("synthetic-")), args.work, args.news)
+    corpus = bench_corpus.synthetic_corpus(int(name.removeprefix("synthetic-")), args.work, args.news)
     settings = Settings(home=args.work / "qa-home", auto_seed=False)
     model = get_embedder(settings.embed_model, settings.embed_batch)
     chunks = store_for(settings).count_chunks()

@@ -335,6 +335,7 @@ def bench(
                                               "qa-bench).")] = None,
 ) -> None:
     """Time ingest, retrieval and answers on a corpus, beside the stock llama-index pipeline; prints JSON."""
+    from qa.bench import corpus as bench_corpus
     from qa.bench import run as benchmark
     from qa.bench.peer import PeerEmbedding
 
@@ -347,8 +348,8 @@ def bench(
     workdir = (work or benchmark.default_work_dir()).resolve()
     workdir.mkdir(parents=True, exist_ok=True)
     try:
-        chosen = (benchmark.folder_corpus(corpus, workdir, limit) if corpus is not None
-                  else benchmark.synthetic_corpus(int(synthetic or 0), workdir, news))
+        chosen = (bench_corpus.folder_corpus(corpus, workdir, limit) if corpus is not None
+                  else bench_corpus.synthetic_corpus(int(synthetic or 0), workdir, news))
         result = benchmark.run(chosen, workdir, peer=peer, server=server,
                                peer_embedding=cast(PeerEmbedding, peer_embedding),
                                progress=lambda line: typer.echo(line, err=True))

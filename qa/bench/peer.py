@@ -26,7 +26,7 @@ from qa.index.embed import Embedder
 PeerEmbedding = Literal["stock", "qa"]
 
 if TYPE_CHECKING:
-    from qa.bench.run import Corpus
+    from qa.bench.corpus import Corpus
 
 
 def wrap_embedder(texts_embedder: Embedder, query_embedder: Embedder) -> Any:

@@ -7,35 +7,25 @@ N chunks made of real sentences recombined (qa.bench.synthetic), whose vectors c
 
 from __future__ import annotations
 
-import gzip
-import json
 import os
 import resource
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from qa.bench.corpus import Corpus
 from qa.bench.peer import PeerEmbedding
-from qa.bench.synthetic import (
-    CachedSentenceEmbedder,
-    SyntheticArticle,
-    generate_articles,
-    read_sentences,
-    sentence_vectors,
-    words_for_chunks,
-)
-from qa.config import Settings, bundled_dir
+from qa.bench.server import chroma_server
+from qa.bench.synthetic import synthetic_article
+from qa.config import Settings
 from qa.index import lexical
 from qa.index.embed import Embedder, get_embedder
 from qa.index.ingest import ingest
@@ -47,21 +37,9 @@ STABLE_KEYS = (
     "retrieve_p95_ms", "answer_p50_ms", "cold_start_s", "peak_rss_mb", "index_mb",
     "peer_ingest_s", "peer_retrieve_p50_ms", "ingest_speedup", "retrieve_speedup",
 )
-FILES_UP_TO = 20_000  # synthetic corpora up to this many chunks go through files and the whole ingest pipeline
 _TOP_K = 5
 
 
-@dataclass
-class Corpus:
-    """What to index: a folder of files, or synthetic articles indexed directly; and the queries to time."""
-
-    name: str
-    queries: list[str]
-    folder: Path | None = None
-    articles: Callable[[], Iterator[SyntheticArticle]] | None = None
-    pool: list[str] = field(default_factory=list)
-    embedder: CachedSentenceEmbedder | None = None  # None: the real model embeds
-    notes: list[str] = field(default_factory=list)
 
 
 def run(
@@ -151,48 +129,8 @@ def _write(batch: list[tuple[Article, list[Chunk], np.ndarray, np.ndarray]], sto
     return sum(len(chunks) for _, chunks, _, _ in batch)
 
 
-def synthetic_article(
-    synthetic: SyntheticArticle, pool: list[str], n: int
-) -> tuple[Article, list[tuple[Chunk, list[int]]]]:
-    """The Article and its chunks (runs of whole sentences up to ~100 words) with each chunk's sentence ids."""
-    import hashlib
-
-    from qa.index.chunk import chunk_id
-
-    text = synthetic.text(pool)
-    article_id = hashlib.sha256(text.encode()).hexdigest()[:16]
-    article = Article(id=article_id, source=f"synthetic_{n:07d}.txt", path=f"/synthetic/{n:07d}.txt",
-                      title=synthetic.title, text=text, file_hash=article_id)
-    pieces: list[tuple[Chunk, list[int]]] = []
-    position = len(synthetic.title) + 2
-    run: list[int] = []
-    start = position
-    spans: list[tuple[int, int]] = []
-    for p, para in enumerate(synthetic.paragraphs):
-        if p:
-            position += 2
-        for s, sid in enumerate(para):
-            if s:
-                position += 1
-            if run and sum(len(pool[i].split()) for i in run) + len(pool[sid].split()) > 100:
-                pieces.append(_chunk(article, text, start, spans, run, len(pieces), chunk_id))
-                run, spans = [], []
-            if not run:
-                start = position
-            run.append(sid)
-            spans.append((position, position + len(pool[sid])))
-            position += len(pool[sid])
-    if run:
-        pieces.append(_chunk(article, text, start, spans, run, len(pieces), chunk_id))
-    return article, pieces
 
 
-def _chunk(article: Article, text: str, start: int, spans: list[tuple[int, int]], run: list[int], index: int,
-           chunk_id: Callable[[str, int, int], str]) -> tuple[Chunk, list[int]]:
-    end = spans[-1][1]
-    chunk = Chunk(id=chunk_id(article.id, start, end), article_id=article.id, index=index, text=text[start:end],
-                  start=start, end=end, sentences=tuple(spans))
-    return chunk, list(run)
 
 
 def warm_up(settings: Settings, model: Embedder) -> None:
@@ -291,104 +229,10 @@ def against_server(corpus: Corpus, work: Path, embedded: Settings) -> dict[str, 
     }
 
 
-class chroma_server:
-    """`chroma run` on a free 127.0.0.1 port with its data under work/; stopped (its process group) on exit."""
-
-    def __init__(self, work: Path) -> None:
-        self.work = work
-
-    def __enter__(self) -> str:
-        shutil.rmtree(self.work, ignore_errors=True)
-        self.work.mkdir(parents=True)
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
-        chroma = shutil.which("chroma") or str(Path(sys.executable).with_name("chroma"))
-        self.log = (self.work / "server.log").open("wb")
-        self.process = subprocess.Popen(
-            [chroma, "run", "--path", str(self.work / "db"), "--host", "127.0.0.1", "--port", str(port)],
-            stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
-            env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
-        )
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=2):
-                    return url
-            except OSError:
-                if self.process.poll() is not None:
-                    break
-                time.sleep(0.3)
-        self.__exit__()
-        raise RuntimeError(f"chroma run did not start: see {self.work / 'server.log'}")
-
-    def __exit__(self, *exc: object) -> None:
-        import signal
-
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-        self.log.close()
 
 
-def synthetic_corpus(n_chunks: int, work: Path, news: Path | None, *, seed: int = 0,
-                     max_sentences: int = 5000) -> Corpus:
-    """A corpus of about n_chunks chunks recombined from real sentences (the seeds, and news when given)."""
-    pool = read_sentences(bundled_dir("seeds"), news, max_articles=2500, max_sentences=max_sentences,
-                          per_article=3 if news else 1_000)
-    model = get_embedder(Settings().embed_model)
-    embedder = CachedSentenceEmbedder(pool, sentence_vectors(pool, model, work / "cache"))
-    rng = np.random.default_rng(seed)
-    queries = [" ".join(pool[int(i)].split()[:10]) for i in rng.choice(len(pool), size=min(30, len(pool)), replace=False)]
-    n_words = words_for_chunks(n_chunks)
-    corpus = Corpus(name=f"synthetic-{n_chunks}", queries=queries, pool=pool, embedder=embedder, notes=[
-        f"{len(pool)} distinct sentences from the seeds"
-        + (f" and {news.name}" if news else "") + " recombined into articles (qa.bench.synthetic, seed 0)",
-        ("chunk vectors: normalised mean of the model's vectors of the chunk's sentences (cached); queries are "
-         "embedded by the model; embed_tokens_per_s is the model on a sample of the chunks"),
-    ])
-    if n_chunks <= FILES_UP_TO:
-        folder = work / f"synthetic-{n_chunks}"
-        shutil.rmtree(folder, ignore_errors=True)
-        folder.mkdir(parents=True)
-        for n, article in enumerate(generate_articles(pool, n_words, seed)):
-            (folder / f"synthetic_{n:07d}.txt").write_text(article.text(pool), encoding="utf-8")
-        corpus.folder = folder
-        corpus.notes.append("written as files and ingested by qa ingest's whole pipeline")
-    else:
-        corpus.articles = lambda: generate_articles(pool, n_words, seed)
-        corpus.notes.append("indexed directly (store writes, HNSW, BM25 update); no file reading or "
-                            "sentence splitting, which the smaller corpora measure")
-    return corpus
 
 
-def folder_corpus(path: Path, work: Path, limit: int | None) -> Corpus:
-    """A folder of article files, or a .jsonl(.gz) of {title, text} written out as files (up to limit)."""
-    if path.is_dir():
-        folder = path
-    else:
-        folder = work / f"{path.name.split('.')[0]}-{limit or 'all'}"
-        shutil.rmtree(folder, ignore_errors=True)
-        folder.mkdir(parents=True)
-        opener = gzip.open if path.suffix == ".gz" else open
-        with opener(path, "rt", encoding="utf-8") as lines:
-            for n, line in enumerate(lines):
-                if limit is not None and n >= limit:
-                    break
-                record = json.loads(line)
-                (folder / f"{n:06d}.txt").write_text(f"{record.get('title', '')}\n\n{record['text']}", encoding="utf-8")
-    from qa.bench.synthetic import split_plain_sentences
-
-    sentences = [s for p in sorted(folder.rglob("*.txt"))[:200] for s in split_plain_sentences(p.read_text())
-                 if len(s.split()) >= 8]
-    step = max(len(sentences) // 30, 1)
-    queries = [" ".join(s.split()[:10]) for s in sentences[::step][:30]]
-    return Corpus(name=path.name if limit is None else f"{path.name}[:{limit}]", queries=queries, folder=folder)
 
 
 def _percentile(values: list[float], q: int) -> float:

@@ -12,13 +12,14 @@ import hashlib
 import json
 import random
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from qa.index.embed import Embedder
+from qa.types import Article, Chunk
 
 # A sentence ends at . ! or ? (optionally closed by a quote or bracket) before a capital, quote or digit.
 _SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"'”’)]))\s+(?=[A-Z\"“‘(0-9])|\n+")
@@ -143,3 +144,47 @@ def sentence_vectors(pool: list[str], embedder: Embedder, cache: Path | None) ->
         path.parent.mkdir(parents=True, exist_ok=True)
         np.save(path, vectors)
     return vectors
+
+
+def synthetic_article(
+    synthetic: SyntheticArticle, pool: list[str], n: int
+) -> tuple[Article, list[tuple[Chunk, list[int]]]]:
+    """The Article and its chunks (runs of whole sentences up to ~100 words) with each chunk's sentence ids."""
+    import hashlib
+
+    from qa.index.chunk import chunk_id
+
+    text = synthetic.text(pool)
+    article_id = hashlib.sha256(text.encode()).hexdigest()[:16]
+    article = Article(id=article_id, source=f"synthetic_{n:07d}.txt", path=f"/synthetic/{n:07d}.txt",
+                      title=synthetic.title, text=text, file_hash=article_id)
+    pieces: list[tuple[Chunk, list[int]]] = []
+    position = len(synthetic.title) + 2
+    run: list[int] = []
+    start = position
+    spans: list[tuple[int, int]] = []
+    for p, para in enumerate(synthetic.paragraphs):
+        if p:
+            position += 2
+        for s, sid in enumerate(para):
+            if s:
+                position += 1
+            if run and sum(len(pool[i].split()) for i in run) + len(pool[sid].split()) > 100:
+                pieces.append(_chunk(article, text, start, spans, run, len(pieces), chunk_id))
+                run, spans = [], []
+            if not run:
+                start = position
+            run.append(sid)
+            spans.append((position, position + len(pool[sid])))
+            position += len(pool[sid])
+    if run:
+        pieces.append(_chunk(article, text, start, spans, run, len(pieces), chunk_id))
+    return article, pieces
+
+
+def _chunk(article: Article, text: str, start: int, spans: list[tuple[int, int]], run: list[int], index: int,
+           chunk_id: Callable[[str, int, int], str]) -> tuple[Chunk, list[int]]:
+    end = spans[-1][1]
+    chunk = Chunk(id=chunk_id(article.id, start, end), article_id=article.id, index=index, text=text[start:end],
+                  start=start, end=end, sentences=tuple(spans))
+    return chunk, list(run)

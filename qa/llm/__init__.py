@@ -10,59 +10,22 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import Protocol
 
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, stop_after_delay, wait_fixed
 
 from qa.config import Settings
 from qa.display import one_line
 from qa.errors import LLMError
+from qa.llm.base import LLM, Options, Prompt, TransientLLMError
 
 KINDS = ("openai", "ollama", "llamacpp")
 SPEC_HELP = "use extractive, openai:MODEL, ollama:MODEL or llamacpp:PATH.gguf (QA_LLM or --llm)"
 _RETRY_WAIT = 0.3  # seconds between the two attempts at a transient failure (connection refused, HTTP 5xx)
 
-
-@dataclass(frozen=True)
-class Prompt:
-    """A chat prompt: standing instructions (system) and this request (user). An empty system is not sent."""
-
-    system: str
-    user: str
-
-    def messages(self) -> list[dict[str, str]]:
-        turns = [{"role": "system", "content": self.system}] if self.system else []
-        return [*turns, {"role": "user", "content": self.user}]
-
-
-@dataclass(frozen=True)
-class Options:
-    """How every backend is called (see options_from)."""
-
-    timeout: float = 60.0
-    temperature: float = 0.0
-    max_tokens: int = 400
-    context_tokens: int = 4096
-
-
-class LLM(Protocol):
-    """A chat model. Both methods raise LLMError on failure; neither needs to enforce the deadline (see bounded)."""
-
-    spec: str
-    where: str  # the server it talks to ("" in-process), for messages
-
-    def complete(self, prompt: Prompt) -> str:
-        """The whole reply at once."""
-        ...
-
-    def stream(self, prompt: Prompt) -> Iterator[str]:
-        """The reply as text deltas, as the model writes them."""
-        ...
-
-
-class TransientLLMError(LLMError):
-    """A failure worth one quick retry: the server refused the connection or answered 5xx/429."""
+__all__ = [
+    "LLM", "Options", "Prompt", "TransientLLMError", "as_llm_error", "bounded_complete", "bounded_stream", "describe",
+    "get_llm", "options_from", "parse_spec",
+]
 
 
 def parse_spec(spec: str) -> tuple[str, str]:

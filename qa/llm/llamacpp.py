@@ -13,7 +13,7 @@ from typing import Any
 
 from qa.display import one_line
 from qa.errors import LLMError
-from qa.llm import Options, Prompt
+from qa.llm.base import Options, Prompt
 
 # llama.cpp's own default; llama-cpp-python's chat default (1.0) lets small models loop on a phrase at temperature 0.
 _REPEAT_PENALTY = 1.1

@@ -11,7 +11,7 @@ from typing import Any
 
 from qa.display import one_line
 from qa.errors import LLMError
-from qa.llm import Options, Prompt, TransientLLMError
+from qa.llm.base import Options, Prompt, TransientLLMError
 
 DEFAULT_HOST = "http://127.0.0.1:11434"
 

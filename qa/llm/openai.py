@@ -11,7 +11,7 @@ from typing import Any
 
 from qa.display import one_line
 from qa.errors import LLMError
-from qa.llm import Options, Prompt, TransientLLMError
+from qa.llm.base import Options, Prompt, TransientLLMError
 
 _PLACEHOLDER_KEY = "no-key"  # the client insists on a key; servers on OPENAI_BASE_URL often want none
 

@@ -10,6 +10,7 @@ import pytest
 from support import SEEDS_DIR
 from typer.testing import CliRunner
 
+from qa.bench import corpus as bench_corpus
 from qa.bench import run as bench
 from qa.bench.synthetic import (
     CachedSentenceEmbedder,
@@ -61,15 +62,12 @@ def test_cached_embedder_averages_the_model_vectors_of_a_texts_sentences(pool: l
     assert np.allclose(embedder.embed(["A headline that is no sentence of the pool"])[0], out[2])
 
 
-def test_large_synthetic_corpora_are_indexed_directly_and_searchable(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_large_synthetic_corpora_are_indexed_directly_and_searchable(tmp_path: Path) -> None:
     from qa.config import Settings
     from qa.index import lexical
     from qa.index.store import store_for
 
-    monkeypatch.setattr(bench, "FILES_UP_TO", 0)
-    corpus = bench.synthetic_corpus(40, tmp_path, None)
+    corpus = bench_corpus.synthetic_corpus(40, tmp_path, None, files_up_to=0)
     assert corpus.folder is None and corpus.articles is not None
     settings = Settings(home=tmp_path / "home", auto_seed=False)
     docs, chunks = bench.index_directly(corpus, settings)
@@ -116,7 +114,7 @@ def test_the_stock_peer_embeds_with_llama_index_s_own_float32_minilm(tmp_path: P
     text = "U.S. Secretary of State John Kerry will pay a working visit to Moscow on July 14-15."
     theirs = np.asarray(stock.get_text_embedding(text))
     assert float(ours.embed([text])[0] @ (theirs / np.linalg.norm(theirs))) > 0.95
-    corpus = bench.folder_corpus(SEEDS_DIR, tmp_path, None)
+    corpus = bench_corpus.folder_corpus(SEEDS_DIR, tmp_path, None)
     result = run_peer(corpus, tmp_path / "peer", ours, 5, "stock")
     assert result["peer_embedding"] == "stock"
     assert result["peer_n_chunks"] >= 50 and result["peer_ingest_s"] > 0 and result["peer_retrieve_p50_ms"] > 0
