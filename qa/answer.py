@@ -14,9 +14,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from qa.answering.extractive import Draft, answer_extractively
+from qa.answering.evidence import EvidenceParams, compact_evidence
+from qa.answering.extractive import Draft, answer_extractively, refuse_before_reading
 from qa.answering.followup import leans_on_context
 from qa.answering.generate import Generated, PromptParams, answer_with_model, condense, sentence_deltas
+from qa.answering.prompts import load_prompt
 from qa.answering.scoring import ExtractiveParams
 from qa.config import Settings, bundled_dir, get_settings
 from qa.errors import BadQuestionError, EmptyIndexError, LLMError
@@ -40,6 +42,7 @@ class AnswerParams:
 
     retrieval: RetrievalParams = RetrievalParams()
     extractive: ExtractiveParams = ExtractiveParams()
+    evidence: EvidenceParams = EvidenceParams()
     prompt: PromptParams = PromptParams()
 
 
@@ -134,45 +137,71 @@ def answer_stream(
     t_retrieved = time.perf_counter()
     vectors = _text_vectors(settings.embed_model, settings.resolved_home())
 
+    query_vector = embedder.embed([question])[0] if previous else found.query_vector
+
     def extract() -> Draft:
-        query_vector = embedder.embed([question])[0] if previous else found.query_vector
         return answer_extractively(
             question, found.passages, query_vector, vectors, index, context=previous, params=params.extractive
         )
 
-    if model is None:
+    draft: Draft | None = None
+    if model is None or settings.llm_reader == "rules":
         draft = extract()
+    elif settings.llm_reader == "model":  # the model decides, once the names are known to the corpus
+        draft = refuse_before_reading(question, found.passages, query_vector, vectors, index, params.extractive)
+    if model is None or (draft is not None and draft.abstained):
+        assert draft is not None
         yield from sentence_deltas(draft.text)
         result = Generated(draft.text, draft.citations, draft.abstained, "extractive", abstain_rule=draft.abstain_rule)
     else:
+        shown = found.passages
+        if settings.llm_evidence == "sentences":
+            shown = compact_evidence(
+                question, found.passages, query_vector, vectors, index, previous, params.evidence, params.extractive
+            ) or found.passages
         result = yield from answer_with_model(
-            model, rewritten or question, found.passages, options=options, vectors=vectors, extractive=extract,
+            model, rewritten or question, shown, options=options, vectors=vectors,
+            extractive=(lambda: draft) if draft is not None else extract,
             fallback=settings.llm_fallback, failed=failed, params=params.prompt,
         )
-    t_answered = time.perf_counter()
-    timings = {
-        "setup_ms": (t_setup - started) * 1000,
-        **({"condense_ms": (t_condensed - t_setup) * 1000} if t_condensed - t_setup > 1e-4 else {}),
-        **found.timings,
-        "retrieve_ms": (t_retrieved - t_condensed) * 1000,
-        "answer_ms": (t_answered - t_retrieved) * 1000,
-        **result.timings,
-        "total_ms": (t_answered - started) * 1000,
-    }
-    if "first_token_ms" in timings:  # counted from the question, as a user waits for it
-        timings["first_token_ms"] += (t_retrieved - started) * 1000 + timings.get("prompt_ms", 0.0)
+        if settings.llm_reader == "rules" and result.abstained and draft is not None and not draft.abstained:
+            # the rules found an answer the model missed: they decide, the model only words what they let through
+            note = load_prompt("model_declined")
+            yield f"\n\n{note}\n\n"
+            yield from sentence_deltas(draft.text)
+            result = Generated(draft.text, draft.citations, False, "extractive", [note, *result.warnings], result.timings)
+    marks = [started, t_setup, t_condensed, t_retrieved, time.perf_counter()]
+    timings = _stage_timings(marks, found.timings, result.timings)
     yield Answer(
         question=question,
         text=result.text,
         citations=result.citations,
         abstained=result.abstained,
         abstain_rule=result.abstain_rule,
-        passages=found.passages,
+        passages=found.passages if result.passages is None else result.passages,
         timings={name: round(ms, 2) for name, ms in timings.items()},
         answerer=result.answerer,
         standalone_question=(rewritten or query) if previous else None,
         warnings=result.warnings,
     )
+
+
+def _stage_timings(marks: list[float], retrieval: dict[str, float], answering: dict[str, float]) -> dict[str, float]:
+    """Milliseconds per stage from the clock marks (start, set up, condensed, retrieved, answered), with what
+    retrieval and the answerer timed inside their stages; first_token_ms is counted from the question."""
+    started, setup, condensed, retrieved, answered = marks
+    timings = {
+        "setup_ms": (setup - started) * 1000,
+        **({"condense_ms": (condensed - setup) * 1000} if condensed - setup > 1e-4 else {}),
+        **retrieval,
+        "retrieve_ms": (retrieved - condensed) * 1000,
+        "answer_ms": (answered - retrieved) * 1000,
+        **answering,
+        "total_ms": (answered - started) * 1000,
+    }
+    if "first_token_ms" in timings:  # as a user waits for it
+        timings["first_token_ms"] += (retrieved - started) * 1000 + timings.get("prompt_ms", 0.0)
+    return timings
 
 
 def _as_date(value: dt.date | str | None) -> dt.date | None:

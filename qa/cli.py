@@ -125,6 +125,8 @@ def ask(
         typer.echo(result.model_dump_json(indent=2))
         return
     typer.echo("" if streamed else result.text)
+    if result.answerer != "extractive" or llm not in (None, "extractive"):
+        typer.echo(f"Answered by {result.answerer}.")  # a model's name, or extractive after it declined or failed
     for warning in result.warnings:
         typer.echo(f"Note: {warning}")
     if result.citations:

@@ -9,7 +9,7 @@ import importlib.util
 import os
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import (
@@ -50,6 +50,18 @@ class Settings(BaseSettings):
     llm_temperature: float = Field(default=0.0, ge=0, le=2)
     llm_max_tokens: int = Field(default=400, ge=16, description="Longest answer the model may write, in tokens.")
     llm_context_tokens: int = Field(default=4096, ge=512, description="The model's context window, in tokens.")
+    model_dir: Path | None = Field(
+        default=None, description="Where named local models are assembled; unset: ~/.cache/qa/models."
+    )
+    llm_evidence: Literal["sentences", "passages"] = Field(
+        default="sentences", description="What a model reads: the best sentences (compact) or the whole passages."
+    )
+    llm_reader: Literal["rules", "either", "model"] = Field(
+        default="rules",
+        description="Who decides that the articles don't say, when a model answers: the extractive rules (a "
+        "model's refusal falls back to the extractive answer), either of them, or the model (after the rules that "
+        "need no reading: names the corpus never uses).",
+    )
     llm_fallback: bool = Field(default=True, description="Answer extractively (with a note) when the model fails.")
     auto_seed: bool = Field(default=True, description="Index the bundled seed articles when the store is empty.")
     max_file_mb: float = Field(default=10.0, gt=0, description="Files larger than this are skipped at ingest.")

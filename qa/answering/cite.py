@@ -266,3 +266,35 @@ def _citation(n: int, score: float, span: _Span, supported: bool) -> Citation:
         outlet=p.outlet,
         supported=supported,
     )
+
+
+def cite_uncited(
+    text: str, passages: list[Passage], vectors: VectorCache, params: CitationParams = CitationParams()
+) -> tuple[str, list[str]]:
+    """text with a marker added to each substantive sentence that cites nothing but that a passage supports (by
+    the same check as cited ones), and without the uncited sentences no passage supports; and those dropped.
+
+    Small models often write the right sentence and forget its marker, or add a sentence of their own: the
+    first is cited for them, the second never reaches the reader as if it came from the articles.
+    """
+    sentences = split_answer(text)
+    if all(s.cites or len(analyze(s.text)) < 3 for s in sentences):
+        return text, []
+    spans = [_spans(p) for p in passages]
+    pending = [s.text for s in sentences if not s.cites] + [sp.text for group in spans for sp in group]
+    vector = dict(zip(pending, vectors.get(pending), strict=True))
+    kept: list[str] = []
+    dropped: list[str] = []
+    for sentence in sentences:
+        if sentence.cites or len(analyze(sentence.text)) < 3:
+            markers = "".join(f"[{n}]" for n in sentence.cites)
+            kept.append(f"{sentence.text} {markers}".strip())
+            continue
+        terms = set(analyze(sentence.text))
+        backed = [(score, n) for n, group in enumerate(spans, start=1)
+                  for ok, score, _ in [_support(sentence.text, terms, group, vector, params)] if ok]
+        if backed:
+            kept.append(f"{sentence.text} [{max(backed)[1]}]")
+        else:
+            dropped.append(sentence.text)
+    return " ".join(k for k in kept if k.strip()), dropped

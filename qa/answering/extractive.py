@@ -14,7 +14,7 @@ import numpy as np
 from qa.answering.asked import analyse
 from qa.answering.guard import strip_citation_markers
 from qa.answering.prompts import render
-from qa.answering.rules import RULES, Evidence, Rule, first_refusal
+from qa.answering.rules import BEFORE_READING, RULES, Evidence, Rule, first_refusal
 from qa.answering.scoring import ExtractiveParams, Scored
 from qa.index.embed import VectorCache
 from qa.index.lexical import LexicalIndex
@@ -49,10 +49,8 @@ def answer_extractively(
     """
     asked = analyse(question)
     evidence = Evidence(question, asked, passages, query_vector, text_vectors, index, context, params)
-    if (refusal := first_refusal(evidence, rules)) is not None:
-        rule, reason = refusal
-        text = render("abstain", reason=reason, question=question.strip())
-        return Draft(text=text, citations=[], abstained=True, abstain_rule=rule)
+    if (refused := _refusal(evidence, rules)) is not None:
+        return refused
     chosen = _choose(evidence.candidates, params, two_sided=asked.compares, interval=asked.interval)
     citations = [
         Citation(
@@ -72,6 +70,28 @@ def answer_extractively(
     # Markers inside a quoted sentence are the article's, not ours: shown, they would cite passages nobody chose.
     text = " ".join(f"{strip_citation_markers(s.text)} [{i}]" for i, s in enumerate(chosen, start=1))
     return Draft(text=text, citations=citations, abstained=False)
+
+
+def refuse_before_reading(
+    question: str,
+    passages: list[Passage],
+    query_vector: np.ndarray,
+    text_vectors: VectorCache,
+    index: LexicalIndex,
+    params: ExtractiveParams = ExtractiveParams(),
+) -> Draft | None:
+    """The abstention of the rules that need no sentence read (rules.BEFORE_READING), or None: what answers
+    before a model is asked."""
+    evidence = Evidence(question, analyse(question), passages, query_vector, text_vectors, index, params=params)
+    return _refusal(evidence, BEFORE_READING)
+
+
+def _refusal(evidence: Evidence, rules: tuple[Rule, ...]) -> Draft | None:
+    if (refusal := first_refusal(evidence, rules)) is None:
+        return None
+    rule, reason = refusal
+    text = render("abstain", reason=reason, question=evidence.question.strip())
+    return Draft(text=text, citations=[], abstained=True, abstain_rule=rule)
 
 
 def _choose(

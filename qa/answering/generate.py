@@ -13,7 +13,7 @@ from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from typing import Any
 
-from qa.answering.cite import CitationParams, MarkerFilter, check_citations, split_answer
+from qa.answering.cite import CitationParams, MarkerFilter, check_citations, cite_uncited, split_answer
 from qa.answering.extractive import Draft
 from qa.answering.guard import defuse
 from qa.answering.prompts import load_prompt, render
@@ -33,7 +33,6 @@ _ABSTENTION = re.compile(
     r"|there is no (?:information|mention))",
     re.IGNORECASE,
 )
-RETRY_NOTE = "(That answer cited no passage; asking the model again.)"
 
 
 @dataclass(frozen=True)
@@ -47,6 +46,7 @@ class PromptParams:
     history_turns: int = 4  # turns of the conversation a follow-up rewrite reads
     history_turn_chars: int = 600
     citation: CitationParams = CitationParams()
+    grammar: bool = True  # hold llama.cpp models to prompts/answer_grammar.txt: sentences that each end cited
 
 
 @dataclass
@@ -60,6 +60,7 @@ class Generated:
     warnings: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     abstain_rule: str | None = None  # what refused: a rule of qa/answering/rules.py, or "model"
+    passages: list[Passage] | None = None  # what the model read, which its [n] number; None: the retrieved ones
 
 
 def answer_with_model(
@@ -148,16 +149,20 @@ def _generate(
     started = shown.started = time.perf_counter()
     shown.timings["prompt_ms"] = (started - building) * 1000
     text, dropped = yield from _stream_reply(llm, prompt, count, options.timeout, shown, started)
-    sentences = split_answer(text)
-    if not _abstains(text) and not any(s.cites for s in sentences):
-        yield f"\n\n{RETRY_NOTE}\n\n"
-        again = Prompt(prompt.system, f"{prompt.user}\n\n{load_prompt('cite_again')}")
-        text, dropped = yield from _stream_reply(llm, again, count, options.timeout, shown, started)
+    left_out: list[str] = []
+    text = _quote_bare_markers(text, passages[:count])
+    if not _abstains(text):
+        # Sentences without a marker get the passage that supports them, so the model is never asked again.
+        text, left_out = cite_uncited(text, passages[:count], vectors, params.citation)
     shown.timings["llm_ms"] = (time.perf_counter() - started) * 1000
     shown.timings["passages_in_prompt"] = count
     checking = time.perf_counter()
     warnings = [f"Dropped {_markers(dropped)}: the model was given only {count} passages."] if dropped else []
-    if _abstains(text):
+    warnings += [f"Left out, as no passage supports it: “{sentence}”" for sentence in left_out]
+    if not text.strip():  # every sentence the model wrote was its own
+        text = load_prompt("unsupported").strip()
+        result = Generated(text, [], True, llm.spec, warnings, shown.timings, abstain_rule="unsupported")
+    elif _abstains(text):
         text = " ".join(re.sub(r"\s*\[\d+\]", "", text).split())  # an abstention cites nothing
         result = Generated(text, [], True, llm.spec, warnings, shown.timings, abstain_rule="model")
     else:
@@ -168,6 +173,7 @@ def _generate(
             warnings.append("The model's answer cites none of the passages it was given: check it against them.")
         result = Generated(text.strip(), checked.citations, False, llm.spec, warnings, shown.timings)
     shown.timings["cite_ms"] = (time.perf_counter() - checking) * 1000
+    result.passages = passages[:count]
     return result
 
 
@@ -221,7 +227,7 @@ def build_prompt(
             f"passage after {options.max_tokens} tokens for the answer (QA_LLM_MAX_TOKENS)"
         )
     user = render("answer", passages="\n\n".join(blocks), question=_as_data(question))
-    return Prompt(system, user), len(blocks)
+    return Prompt(system, user, load_prompt("answer_grammar") if params.grammar else None), len(blocks)
 
 
 def passage_block(n: int, passage: Passage, text: str) -> str:
@@ -267,6 +273,21 @@ def _transcript(history: list[Any], turns_kept: int, turn_chars: int) -> str:
         if content:
             lines.append(f"{role}: {content}")
     return "\n".join(lines)
+
+
+def _quote_bare_markers(text: str, passages: list[Passage]) -> str:
+    """A reply of markers alone ("[1]", "[2][3]": small models point at the evidence rather than restate it) as
+    the first sentence of each passage it points at, cited; any other reply as it is."""
+    sentences = split_answer(text)
+    if not sentences or any(s.text for s in sentences):
+        return text
+    numbers = [n for s in sentences for n in s.cites if 1 <= n <= len(passages)]
+    quoted = []
+    for n in dict.fromkeys(numbers):
+        p = passages[n - 1]
+        start, end = p.sentences[0] if p.sentences else (p.start, p.end)
+        quoted.append(f"{p.text[start - p.start : end - p.start].strip()} [{n}]")
+    return " ".join(quoted) or text
 
 
 def _abstains(text: str) -> bool:

@@ -131,6 +131,11 @@ RULES: tuple[Rule, ...] = (
     nothing_retrieved, missing_entity, unrelated_words, other_date, missing_type, focus, outcome, threshold, yes_no
 )
 
+# The rules that read only the question, the corpus and what was retrieved, never a sentence's content: what may
+# refuse before a model is asked (QA_LLM_GATE), since a model asked anyway answers such questions from its own
+# knowledge as often as it declines.
+BEFORE_READING: tuple[Rule, ...] = (nothing_retrieved, missing_entity, unrelated_words)
+
 
 def first_refusal(ev: Evidence, rules: tuple[Rule, ...] = RULES) -> tuple[str, str] | None:
     """(rule name, reason) of the first rule that refuses, or None when every rule lets the question through."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import statistics
+from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, Literal
@@ -54,6 +55,7 @@ def score_answer(question: EvalQuestion, got: Answer) -> dict[str, Any]:
         "got": got.text,
         "abstained": got.abstained,
         "abstain_rule": got.abstain_rule,
+        "answerer": got.answerer,
         "answerable": question.answerable,
         "first_source_rank": first_rank,
         "all_sources_retrieved": bool(sources) and sources <= set(passage_sources),
@@ -72,6 +74,7 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
     summary = _metrics(rows)
     summary["latency_by_stage"] = stage_latencies(rows)
     summary["refusals_by_rule"] = refusals_by_rule(rows)
+    summary["answered_by"] = dict(Counter(r.get("answerer", "extractive") for r in rows).most_common())
     by_type: dict[str, Any] = {}
     for qtype in sorted({r["type"] for r in rows}):
         by_type[qtype] = _metrics([r for r in rows if r["type"] == qtype])

@@ -58,6 +58,9 @@ def render(
     failed = [r for r in rows if not passed(r)]
     lines += [(f"{len(rows) - len(failed)} of {len(rows)} questions passed (answerable: every fact and a listed "
               "source cited first; unanswerable: declined)."), ""]
+    by = summary.get("answered_by") or {}
+    if by:
+        lines += ["Answered by: " + ", ".join(f"{name} ({n})" for name, n in by.items()) + ".", ""]
     lines += ["## Metrics", "", *_metric_table(summary), "", f"![metrics by question type]({CHART})", ""]
     lines += ["### Latency per stage (ms)", "", "| stage | p50 | p95 |", "|---|---|---|"]
     for stage, values in summary.get("latency_by_stage", {}).items():

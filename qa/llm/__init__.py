@@ -19,7 +19,10 @@ from qa.errors import LLMError
 from qa.llm.base import LLM, Options, Prompt, TransientLLMError
 
 KINDS = ("openai", "ollama", "llamacpp")
-SPEC_HELP = "use extractive, openai:MODEL, ollama:MODEL or llamacpp:PATH.gguf (QA_LLM or --llm)"
+SPEC_HELP = (
+    "use extractive, openai:MODEL, ollama:MODEL, llamacpp:qwen2.5-coder-0.5b (or -1.5b), llamacpp:PATH.gguf or "
+    "llamacpp:hf:REPO/FILE.gguf (QA_LLM or --llm)"
+)
 _RETRY_WAIT = 0.3  # seconds between the two attempts at a transient failure (connection refused, HTTP 5xx)
 
 __all__ = [
@@ -150,4 +153,5 @@ def options_from(settings: Settings) -> Options:
         temperature=settings.llm_temperature,
         max_tokens=settings.llm_max_tokens,
         context_tokens=settings.llm_context_tokens,
+        model_dir=settings.model_dir,
     )

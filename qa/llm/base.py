@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 from qa.errors import LLMError
@@ -15,6 +16,9 @@ class Prompt:
 
     system: str
     user: str
+    # A GBNF grammar the reply must follow, for backends that can hold a model to one (llama.cpp); the others
+    # ignore it. It makes a small model end each sentence with a citation instead of answering "[1]".
+    grammar: str | None = None
 
     def messages(self) -> list[dict[str, str]]:
         turns = [{"role": "system", "content": self.system}] if self.system else []
@@ -29,6 +33,7 @@ class Options:
     temperature: float = 0.0
     max_tokens: int = 400
     context_tokens: int = 4096
+    model_dir: Path | None = None  # where named local models are assembled (None: the user's cache)
 
 
 class LLM(Protocol):

@@ -1,6 +1,8 @@
-"""llamacpp:PATH.gguf — a GGUF model run in this process by llama-cpp-python (the `local` extra).
+"""llamacpp:PATH.gguf, llamacpp:NAME or llamacpp:hf:REPO/FILE.gguf — a GGUF model run in this process by
+llama-cpp-python (the `local` extra); names and hub files are resolved by qa/llm/models.py.
 
-The model is loaded once per process and path; one generation at a time uses it.
+The model is loaded once per process and path; one generation at a time uses it. Its KV state is cached by
+prompt prefix, so the fixed system prompt is read once, not once per question.
 """
 
 from __future__ import annotations
@@ -8,15 +10,16 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from qa.display import one_line
 from qa.errors import LLMError
 from qa.llm.base import Options, Prompt
+from qa.llm.models import resolve_model
 
 # llama.cpp's own default; llama-cpp-python's chat default (1.0) lets small models loop on a phrase at temperature 0.
 _REPEAT_PENALTY = 1.1
+_CACHE_BYTES = 512 << 20  # KV states of recent prompts; a 4k-token state of the 1.5B is about 100 MB
 
 
 class LlamaCppChat:
@@ -27,13 +30,11 @@ class LlamaCppChat:
     file; and importing llama_index.core adds seconds to every `qa ask`.
     """
 
-    def __init__(self, path: str, options: Options) -> None:
-        self.spec = f"llamacpp:{path}"
+    def __init__(self, target: str, options: Options) -> None:
+        self.spec = f"llamacpp:{target}"
         self.where = ""
         self._options = options
-        model_path = Path(path).expanduser().resolve()
-        if not model_path.is_file():
-            raise LLMError(f"{self.spec}: no model file at {model_path} (give the path of a .gguf file)")
+        model_path = resolve_model(target, options.model_dir)
         self._model, self._lock = _load(str(model_path), options.context_tokens)
 
     def complete(self, prompt: Prompt) -> str:
@@ -50,6 +51,7 @@ class LlamaCppChat:
                 max_tokens=self._options.max_tokens,
                 repeat_penalty=_REPEAT_PENALTY,
                 stream=True,
+                grammar=_grammar(prompt.grammar) if prompt.grammar else None,
             )
             for chunk in chunks:
                 delta = chunk["choices"][0]["delta"].get("content")
@@ -62,9 +64,17 @@ class LlamaCppChat:
 
 
 @cache
+def _grammar(text: str) -> Any:
+    from llama_cpp.llama_grammar import LlamaGrammar
+
+    return LlamaGrammar.from_string(text, verbose=False)
+
+
+@cache
 def _load(path: str, context_tokens: int) -> tuple[Any, threading.Lock]:
     try:
         import llama_cpp
+        from llama_cpp.llama_cache import LlamaRAMCache
     except ImportError:
         raise LLMError(
             "llamacpp: needs llama-cpp-python, an optional extra: pip install -e \".[local]\" (compiles for minutes)"
@@ -73,4 +83,8 @@ def _load(path: str, context_tokens: int) -> tuple[Any, threading.Lock]:
         model = llama_cpp.Llama(model_path=path, n_ctx=context_tokens, verbose=False)
     except (ValueError, RuntimeError, OSError) as exc:
         raise LLMError(f"llamacpp:{path} could not be loaded: {one_line(str(exc))}") from None
+    # Llama keeps the KV state of its last prompt and reuses the longest common prefix; the RAM cache keeps
+    # the states of earlier prompts too, so the shared system prompt is not read again after another request
+    # (a follow-up rewrite, a reader check) came in between.
+    model.set_cache(LlamaRAMCache(capacity_bytes=_CACHE_BYTES))
     return model, threading.Lock()

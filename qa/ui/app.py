@@ -276,7 +276,7 @@ def build_app(ui: ChatUI) -> gr.Blocks:
                     markdown = gr.Textbox(visible=False, elem_id="qa-markdown")
                     with gr.Accordion("Settings", open=False):
                         llm = gr.Dropdown(
-                            choices=sorted({"extractive", ui.llm}), value=ui.llm, allow_custom_value=True,
+                            choices=answerer_choices(ui.llm), value=ui.llm, allow_custom_value=True,
                             label="Answerer", info="extractive (no model), or an LLM spec such as "
                             "openai:gpt-4o-mini, ollama:llama3.2, llamacpp:/path/model.gguf",
                         )
@@ -345,6 +345,14 @@ def launch_options(settings: Settings, *, host: str, port: int, share: bool) -> 
         "css": (ASSETS / "ui.css").read_text(), "js": (ASSETS / "ui.js").read_text(),
         "theme": gr.themes.Default(primary_hue="blue"),
     }
+
+
+def answerer_choices(current: str) -> list[str]:
+    """The answerers the settings offer: extractive, the named local models whose parts are installed, and the
+    one configured (any spec may also be typed in)."""
+    from qa.llm.models import installed_models
+
+    return list(dict.fromkeys(["extractive", *(f"llamacpp:{name}" for name in installed_models()), current]))
 
 
 def serve(

@@ -71,8 +71,10 @@ def answer_bubble(answer: Answer, turn: int) -> str:
         body = f'<div class="qa-abstain">{html.escape(answer.text)}</div>'
     else:
         body = link_citations(answer.text, turn, [c.n for c in answer.citations if not c.supported])
-    # Notes from the answerer: a model that failed over to extractive, sentences no passage backs.
-    return body + "".join(f'<div class="qa-warning">⚠ {html.escape(note)}</div>' for note in answer.warnings)
+    # Which model wrote it, when one did; notes from the answerer: a model that failed over to extractive,
+    # sentences no passage backs.
+    by = f'<div class="qa-answerer">{html.escape(answer.answerer)}</div>' if answer.answerer != "extractive" else ""
+    return body + by + "".join(f'<div class="qa-warning">⚠ {html.escape(note)}</div>' for note in answer.warnings)
 
 
 def error_bubble(message: str) -> str:

@@ -11,7 +11,14 @@ from hypothesis import strategies as st
 from support import SEED_001, SEED_002
 
 from qa.answer import answer
-from qa.answering.cite import MarkerFilter, check_citations, clean_markers, parse_marker, split_answer
+from qa.answering.cite import (
+    MarkerFilter,
+    check_citations,
+    cite_uncited,
+    clean_markers,
+    parse_marker,
+    split_answer,
+)
 from qa.config import Settings
 from qa.index.embed import VectorCache, get_embedder
 from qa.index.store import Store
@@ -192,3 +199,15 @@ def test_an_uncited_claim_is_listed(kerry: Answer, vectors: VectorCache) -> None
     checked = check_citations(f"{KERRY_FACT} [1]. Lavrov will host a dinner for the delegation.", kerry.passages,
                               vectors)
     assert [s.text for s in checked.uncited] == ["Lavrov will host a dinner for the delegation."]
+
+
+def test_an_uncited_sentence_gets_the_passage_that_backs_it_and_an_unbacked_one_is_left_out(
+    kerry: Answer, vectors: VectorCache
+) -> None:
+    n = number_of(kerry.passages, SEED_001)
+    text, left_out = cite_uncited(f"Kerry is to go to Moscow for a working visit on July 14-15. Kerry will swim "
+                                  "across the Volga next spring.", kerry.passages, vectors)
+    assert text == f"Kerry is to go to Moscow for a working visit on July 14-15. [{n}]"
+    assert left_out == ["Kerry will swim across the Volga next spring."]
+    cited = f"{KERRY_FACT} [{n}]."
+    assert cite_uncited(cited, kerry.passages, vectors) == (cited, [])  # nothing to add: left as written
