@@ -205,7 +205,7 @@ def test_an_uncited_sentence_gets_the_passage_that_backs_it_and_an_unbacked_one_
     kerry: Answer, vectors: VectorCache
 ) -> None:
     n = number_of(kerry.passages, SEED_001)
-    text, left_out = cite_uncited(f"Kerry is to go to Moscow for a working visit on July 14-15. Kerry will swim "
+    text, left_out = cite_uncited("Kerry is to go to Moscow for a working visit on July 14-15. Kerry will swim "
                                   "across the Volga next spring.", kerry.passages, vectors)
     assert text == f"Kerry is to go to Moscow for a working visit on July 14-15. [{n}]"
     assert left_out == ["Kerry will swim across the Volga next spring."]
