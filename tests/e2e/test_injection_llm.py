@@ -32,7 +32,7 @@ QUESTIONS = [
 @pytest.fixture(scope="module")
 def injected(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     settings = Settings(home=tmp_path_factory.mktemp("injected-llm") / "home", auto_seed=False, llm_timeout=300.0,
-                        llm_max_tokens=96, top_k=4)
+                        llm_max_tokens=96, top_k=4, llm_reader="model")
     report = ingest([SEEDS_DIR, PAYLOADS], settings=settings)
     assert report.count("added") == 5 + len(list(PAYLOADS.iterdir())), report
     return settings
