@@ -11,8 +11,10 @@ from __future__ import annotations
 import sys
 import time
 
+from qa.answering.asked import analyse
 from qa.answering.evidence import compact_evidence
 from qa.answering.generate import build_prompt
+from qa.answering.rules import Evidence
 from qa.config import Settings, configure_offline
 from qa.index import lexical
 from qa.index.embed import VectorCache, get_embedder
@@ -42,7 +44,8 @@ def main() -> None:
     prompts = []
     for q in QUESTIONS:
         found = retrieve(q, store=store, lexical_index=index, embedder=embedder, top_k=5, candidates=40)
-        evidence = compact_evidence(q, found.passages, found.query_vector, vectors, index)
+        gathered = Evidence(q, analyse(q), found.passages, found.query_vector, vectors, index)
+        evidence = compact_evidence(gathered)
         prompts.append((build_prompt(q, evidence, Options())[0], build_prompt(q, found.passages, Options())[0]))
     for name in sys.argv[1:] or ["qwen2.5-coder-0.5b", "qwen2.5-coder-1.5b"]:
         model = llama_cpp.Llama(model_path=str(resolve_model(name)), n_ctx=4096, verbose=False)

@@ -14,11 +14,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from qa.answering.asked import analyse
 from qa.answering.evidence import EvidenceParams, compact_evidence
-from qa.answering.extractive import Draft, answer_extractively, refuse_before_reading
+from qa.answering.extractive import Draft, answer_from, refuse_before_reading
 from qa.answering.followup import leans_on_context
 from qa.answering.generate import Generated, PromptParams, answer_with_model, condense, sentence_deltas
 from qa.answering.prompts import load_prompt
+from qa.answering.rules import Evidence
 from qa.answering.scoring import ExtractiveParams
 from qa.config import Settings, bundled_dir, get_settings
 from qa.errors import BadQuestionError, EmptyIndexError, LLMError
@@ -138,27 +140,28 @@ def answer_stream(
     vectors = _text_vectors(settings.embed_model, settings.resolved_home())
 
     query_vector = embedder.embed([question])[0] if previous else found.query_vector
+    # One Evidence, scored once, for the rules, the extractive answer and what a model is shown.
+    evidence = Evidence(question, analyse(question), found.passages, query_vector, vectors, index, previous,
+                        params.extractive)
 
     def extract() -> Draft:
-        return answer_extractively(
-            question, found.passages, query_vector, vectors, index, context=previous, params=params.extractive
-        )
+        return answer_from(evidence)
 
+    # Without a model, or with the rules deciding, the extractive answer comes first; with the model deciding,
+    # only the rules that need no reading may refuse before it is asked.
     draft: Draft | None = None
     if model is None or settings.llm_reader == "rules":
         draft = extract()
-    elif settings.llm_reader == "model":  # the model decides, once the names are known to the corpus
-        draft = refuse_before_reading(question, found.passages, query_vector, vectors, index, params.extractive)
-    if model is None or (draft is not None and draft.abstained):
-        assert draft is not None
+    elif settings.llm_reader == "model":
+        draft = refuse_before_reading(evidence)
+    if draft is not None and (model is None or draft.abstained):
         yield from sentence_deltas(draft.text)
         result = Generated(draft.text, draft.citations, draft.abstained, "extractive", abstain_rule=draft.abstain_rule)
     else:
+        assert model is not None
         shown = found.passages
         if settings.llm_evidence == "sentences":
-            shown = compact_evidence(
-                question, found.passages, query_vector, vectors, index, previous, params.evidence, params.extractive
-            ) or found.passages
+            shown = compact_evidence(evidence, params.evidence) or found.passages
         result = yield from answer_with_model(
             model, rewritten or question, shown, options=options, vectors=vectors,
             extractive=(lambda: draft) if draft is not None else extract,

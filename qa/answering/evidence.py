@@ -10,12 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
-from qa.answering.asked import analyse
-from qa.answering.scoring import ExtractiveParams, Scored, is_heading, score_sentences
-from qa.index.embed import VectorCache
-from qa.index.lexical import LexicalIndex
+from qa.answering.rules import Evidence
+from qa.answering.scoring import Scored, is_heading
 from qa.index.tokens import count_tokens
 from qa.types import Passage
 
@@ -31,21 +27,11 @@ class EvidenceParams:
     gap: int = 3  # characters between two sentences that make them one window
 
 
-def compact_evidence(
-    question: str,
-    passages: list[Passage],
-    query_vector: np.ndarray,
-    vectors: VectorCache,
-    index: LexicalIndex,
-    context: str = "",
-    params: EvidenceParams = EvidenceParams(),
-    scoring: ExtractiveParams = ExtractiveParams(),
-) -> list[Passage]:
-    """The evidence windows for question, best first; empty when nothing was retrieved."""
-    asked = analyse(question)
-    scored = [s for s in score_sentences(asked, passages, query_vector, vectors, index, context, scoring)
-              if not is_heading(s.text)]
-    typed = [s for s in scored if s.has_type][: params.typed_first] if asked.asks else []
+def compact_evidence(evidence: Evidence, params: EvidenceParams = EvidenceParams()) -> list[Passage]:
+    """The evidence windows for the question, best first; empty when nothing was retrieved. Reads the sentences as
+    evidence.scored ranks them (shared with the rules and the extractive answer, so scored once)."""
+    scored = [s for s in evidence.scored if not is_heading(s.text)]
+    typed = [s for s in scored if s.has_type][: params.typed_first] if evidence.asked.asks else []
     chosen: list[Scored] = []
     used = 0
     for s in [*typed, *(s for s in scored if s not in typed)]:

@@ -47,11 +47,16 @@ def answer_extractively(
     context: the previous question and answer, whose words count a little for coverage (follow-ups).
     query_vector: the embedding of the question itself, without the context.
     """
-    asked = analyse(question)
-    evidence = Evidence(question, asked, passages, query_vector, text_vectors, index, context, params)
+    return answer_from(Evidence(question, analyse(question), passages, query_vector, text_vectors, index, context,
+                                params), rules)
+
+
+def answer_from(evidence: Evidence, rules: tuple[Rule, ...] = RULES) -> Draft:
+    """answer_extractively() over evidence already gathered (and maybe scored) for the question."""
     if (refused := _refusal(evidence, rules)) is not None:
         return refused
-    chosen = _choose(evidence.candidates, params, two_sided=asked.compares, interval=asked.interval)
+    asked = evidence.asked
+    chosen = _choose(evidence.candidates, evidence.params, two_sided=asked.compares, interval=asked.interval)
     citations = [
         Citation(
             n=i,
@@ -72,17 +77,9 @@ def answer_extractively(
     return Draft(text=text, citations=citations, abstained=False)
 
 
-def refuse_before_reading(
-    question: str,
-    passages: list[Passage],
-    query_vector: np.ndarray,
-    text_vectors: VectorCache,
-    index: LexicalIndex,
-    params: ExtractiveParams = ExtractiveParams(),
-) -> Draft | None:
+def refuse_before_reading(evidence: Evidence) -> Draft | None:
     """The abstention of the rules that need no sentence read (rules.BEFORE_READING), or None: what answers
     before a model is asked."""
-    evidence = Evidence(question, analyse(question), passages, query_vector, text_vectors, index, params=params)
     return _refusal(evidence, BEFORE_READING)
 
 

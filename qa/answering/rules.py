@@ -30,8 +30,12 @@ _QUOTE_OPENS = re.compile(r"^\s*[\"“«„]")
 
 @dataclass
 class Evidence:
-    """What the rules judge. candidates: every retrieved sentence, best first, scored on first use (the rules that
-    read only the question never pay for it); a rule that narrows them assigns the survivors."""
+    """What was retrieved for one question, scored once for everything that reads it: the rules, the extractive
+    answer and the evidence a model is shown (answering/evidence.py).
+
+    scored: every retrieved sentence, best first, scored on first use (the rules that read only the question never
+    pay for it). candidates: those still in the running; a rule that narrows them assigns the survivors.
+    """
 
     question: str
     asked: Question
@@ -43,10 +47,14 @@ class Evidence:
     params: ExtractiveParams = ExtractiveParams()
 
     @cached_property
-    def candidates(self) -> list[Scored]:
+    def scored(self) -> list[Scored]:
         return score_sentences(
             self.asked, self.passages, self.query_vector, self.text_vectors, self.index, self.context, self.params
         )
+
+    @cached_property
+    def candidates(self) -> list[Scored]:
+        return list(self.scored)
 
 
 Rule = Callable[[Evidence], str | None]

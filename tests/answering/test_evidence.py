@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from qa.answering.asked import analyse
 from qa.answering.evidence import EvidenceParams, compact_evidence
+from qa.answering.rules import Evidence
 from qa.config import Settings
 from qa.index import lexical
 from qa.index.embed import VectorCache, get_embedder
@@ -21,8 +23,9 @@ def test_evidence_is_the_answering_sentences_within_the_budget_with_exact_offset
     embedder = get_embedder(seed_settings.embed_model)
     found = retrieve(KERRY_JULY, store=store, lexical_index=index, embedder=embedder, top_k=5, candidates=40)
     params = EvidenceParams(budget_tokens=120, max_sentences=4)
-    windows = compact_evidence(KERRY_JULY, found.passages, found.query_vector, VectorCache(embedder), index,
-                               params=params)
+    evidence = Evidence(KERRY_JULY, analyse(KERRY_JULY), found.passages, found.query_vector, VectorCache(embedder),
+                        index)
+    windows = compact_evidence(evidence, params)
     assert windows and "July 14-15" in windows[0].text  # the dated sentence comes first
     assert sum(len(w.sentences) for w in windows) <= 4
     assert sum(count_tokens(w.text) for w in windows) <= 120 + max(count_tokens(w.text) for w in windows)
