@@ -278,21 +278,22 @@ def cite_uncited(
     first is cited for them, the second never reaches the reader as if it came from the articles.
     """
     sentences = split_answer(text)
-    if all(s.cites or len(analyze(s.text)) < 3 for s in sentences):
+    terms = [set(analyze(s.text)) for s in sentences]
+    pending = [i for i, s in enumerate(sentences) if not s.cites and len(terms[i]) >= 3]
+    if not pending:
         return text, []
     spans = [_spans(p) for p in passages]
-    pending = [s.text for s in sentences if not s.cites] + [sp.text for group in spans for sp in group]
-    vector = dict(zip(pending, vectors.get(pending), strict=True))
+    texts = [sentences[i].text for i in pending] + [sp.text for group in spans for sp in group]
+    vector = dict(zip(texts, vectors.get(texts), strict=True))
     kept: list[str] = []
     dropped: list[str] = []
-    for sentence in sentences:
-        if sentence.cites or len(analyze(sentence.text)) < 3:
+    for i, sentence in enumerate(sentences):
+        if i not in pending:
             markers = "".join(f"[{n}]" for n in sentence.cites)
             kept.append(f"{sentence.text} {markers}".strip())
             continue
-        terms = set(analyze(sentence.text))
         backed = [(score, n) for n, group in enumerate(spans, start=1)
-                  for ok, score, _ in [_support(sentence.text, terms, group, vector, params)] if ok]
+                  for ok, score, _ in [_support(sentence.text, terms[i], group, vector, params)] if ok]
         if backed:
             kept.append(f"{sentence.text} [{max(backed)[1]}]")
         else:
