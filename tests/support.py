@@ -6,7 +6,14 @@ import random
 import re
 import socket
 import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+import pytest
 
 from qa.index.store import Store
 from qa.types import Answer
@@ -143,3 +150,38 @@ def stop_process(process: subprocess.Popen[bytes], timeout: float = 15) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+LLAMA_SERVER_START_SECONDS = 180
+
+
+@contextmanager
+def llama_cpp_server(model: Path, alias: str, log_dir: Path) -> Iterator[str]:
+    """python -m llama_cpp.server with model (named alias) on a free loopback port; yields its OpenAI base URL and
+    stops it on exit."""
+    port = free_port()
+    log_path = log_dir / "server.log"
+    command = [
+        sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--model_alias", alias,
+        "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096",
+    ]
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/v1"
+    try:
+        deadline = time.monotonic() + LLAMA_SERVER_START_SECONDS
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"llama_cpp.server exited {process.returncode}:\n{log_path.read_text()[-3000:]}")
+            try:
+                with urllib.request.urlopen(f"{url}/models", timeout=2) as reply:
+                    if reply.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"llama_cpp.server did not start in {LLAMA_SERVER_START_SECONDS} s:\n{log_path.read_text()[-3000:]}")
+            time.sleep(0.5)
+        yield url
+    finally:
+        stop_process(process, timeout=10)

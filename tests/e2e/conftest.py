@@ -4,17 +4,11 @@ process and behind `python -m llama_cpp.server` on a free loopback port (started
 from __future__ import annotations
 
 import importlib.util
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support import free_port, stop_process
-
-SERVER_START_SECONDS = 180
+from support import llama_cpp_server
 
 
 def smollm2_path() -> Path:
@@ -36,30 +30,6 @@ def smollm2() -> Path:
 
 @pytest.fixture(scope="session")
 def llama_server(smollm2: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """python -m llama_cpp.server with SmolLM2 on a free loopback port; yields its OpenAI base URL."""
-    port = free_port()
-    log_path = tmp_path_factory.mktemp("llama-server") / "server.log"
-    command = [
-        sys.executable, "-m", "llama_cpp.server", "--model", str(smollm2), "--model_alias", "smollm2",
-        "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096",
-    ]
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/v1"
-    try:
-        deadline = time.monotonic() + SERVER_START_SECONDS
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"llama_cpp.server exited {process.returncode}:\n{log_path.read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(f"{url}/models", timeout=2) as reply:
-                    if reply.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"llama_cpp.server did not start in {SERVER_START_SECONDS} s:\n{log_path.read_text()[-3000:]}")
-            time.sleep(0.5)
+    """SmolLM2 behind llama_cpp.server, once per session."""
+    with llama_cpp_server(smollm2, "smollm2", tmp_path_factory.mktemp("llama-server")) as url:
         yield url
-    finally:
-        stop_process(process, timeout=10)

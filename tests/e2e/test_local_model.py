@@ -7,15 +7,12 @@ articles answer comes back right and cited, and one they don't answer is decline
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import time
-import urllib.request
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support import assert_citations_valid, free_port, stop_process
+from support import assert_citations_valid, llama_cpp_server
 
 from qa.answer import answer, answer_stream
 from qa.config import Settings
@@ -48,14 +45,14 @@ def model_settings(seed_settings: Settings) -> Settings:
 def test_the_named_model_assembles_to_the_pinned_hash(qwen: Path, tmp_path: Path) -> None:
     model = NAMED_MODELS[QWEN]
     assert qwen.stat().st_size == model.size
-    forged = model.__class__(**{**model.__dict__, "sha256": "0" * 64})
+    forged = dataclasses.replace(model, sha256="0" * 64)
     with pytest.raises(LLMError, match="refusing it"):
         assemble(forged, tmp_path)
     assert list(tmp_path.iterdir()) == []  # nothing half-written is kept
 
 
 def test_a_named_model_without_its_parts_says_which_extra(tmp_path: Path) -> None:
-    missing = NAMED_MODELS[QWEN].__class__(**{**NAMED_MODELS[QWEN].__dict__, "prefix": "no_such_part"})
+    missing = dataclasses.replace(NAMED_MODELS[QWEN], prefix="no_such_part")
     with pytest.raises(LLMError, match=r'pip install -e "\.\[qwen05b\]"'):
         assemble(missing, tmp_path)
 
@@ -81,31 +78,8 @@ def test_qwen_in_process_answers_cited_and_declines(qwen: Path, model_settings: 
 
 @pytest.fixture(scope="module")
 def qwen_server(qwen: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """python -m llama_cpp.server with the assembled GGUF on a free loopback port; yields its OpenAI base URL."""
-    port = free_port()
-    log_path = tmp_path_factory.mktemp("qwen-server") / "server.log"
-    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(qwen), "--model_alias", "qwen",
-               "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096"]
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/v1"
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"llama_cpp.server exited {process.returncode}:\n{log_path.read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(f"{url}/models", timeout=2) as reply:
-                    if reply.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"llama_cpp.server did not start:\n{log_path.read_text()[-3000:]}")
-            time.sleep(0.5)
+    with llama_cpp_server(qwen, "qwen", tmp_path_factory.mktemp("qwen-server")) as url:
         yield url
-    finally:
-        stop_process(process, timeout=10)
 
 
 def test_qwen_through_llama_cpp_server_as_openai(
