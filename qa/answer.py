@@ -150,7 +150,7 @@ def answer_stream(
     # Without a model, or with the rules deciding, the extractive answer comes first; with the model deciding,
     # only the rules that need no reading may refuse before it is asked.
     draft: Draft | None = None
-    if model is None or settings.llm_reader == "rules":
+    if model is None or settings.llm_reader in ("rules", "either"):
         draft = extract()
     elif settings.llm_reader == "model":
         draft = refuse_before_reading(evidence)

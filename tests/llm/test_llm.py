@@ -502,6 +502,17 @@ def test_a_model_declining_what_the_rules_answer_gives_the_extractive_answer(
     assert "found no answer" in result.warnings[0]
 
 
+def test_with_either_reader_the_rules_refuse_first_and_the_models_refusal_stands(
+    spec: str, server: FakeLLMServer, default_settings: Settings
+) -> None:
+    either = default_settings.model_copy(update={"llm_reader": "either"})
+    refused = answer("How many cruise missiles did the US fire at the Shayrat airbase?", llm=spec, settings=either)
+    assert refused.abstained and refused.abstain_rule == "missing_type" and server.behaviour.requests == []
+    server.behaviour.reply = lambda messages: "The articles don't say."
+    declined = answer(KERRY_JULY, llm=spec, settings=either)
+    assert declined.abstained and declined.abstain_rule == "model" and declined.answerer == spec
+
+
 def test_realtimeqa_with_a_model_takes_its_pick_of_the_choices(
     spec: str, server: FakeLLMServer, default_settings: Settings
 ) -> None:
