@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from qa.display import one_line
 from qa.errors import LLMError
 
 _CHUNK = 8 * 1024 * 1024
@@ -136,6 +137,4 @@ def _from_hub(repo: str, file: str) -> Path:
             "(offline): download it once with a network, or give a local .gguf path"
         ) from None
     except Exception as exc:  # noqa: BLE001 - the hub client raises many kinds; the user needs one line
-        from qa.display import one_line
-
         raise LLMError(f"llamacpp:hf:{repo}/{file} could not be fetched: {one_line(str(exc))}") from None
