@@ -81,6 +81,34 @@ class Citation(_Frozen):
     )
 
 
+class ConflictValue(_Frozen):
+    """One source's version of a disputed fact: what it says, who said it when, and the [n] that shows it."""
+
+    value: str = Field(description="The value as the source gives it, e.g. '19' or 'July 23'.")
+    n: int = Field(description="The citation number of the sentence that gives it.")
+    source: str
+    date: str | None = Field(default=None, description="The source's publication date, ISO (YYYY-MM-DD).")
+    outlet: str | None = None
+
+
+class Conflict(_Frozen):
+    """Sources that answer the question with different values, newest first; the first is the latest word."""
+
+    kind: Literal["number", "date", "name", "outcome"]
+    values: list[ConflictValue] = Field(description="One entry per differing value, newest first.")
+    updated: bool = Field(
+        default=False, description="True when the sources are dated apart, so the newest is read as an update."
+    )
+
+
+class TimelineEntry(_Frozen):
+    """One dated line of a timeline answer."""
+
+    date: str = Field(description="ISO date the line's source was published.")
+    text: str
+    n: int
+
+
 class Answer(_Frozen):
     """The result of answer(): text with inline [n] markers and the citations they resolve to."""
 
@@ -98,6 +126,12 @@ class Answer(_Frozen):
     standalone_question: str | None = None
     warnings: list[str] = Field(
         default_factory=list, description="What a reader should know: a model failure, unsupported or uncited sentences."
+    )
+    conflict: Conflict | None = Field(
+        default=None, description="Set when the passages that answer give different values: each with date and [n]."
+    )
+    timeline: list[TimelineEntry] = Field(
+        default_factory=list, description="For 'how did X develop' questions: one cited line per date, oldest first."
     )
 
 
