@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -27,9 +27,9 @@ from qa.errors import BadQuestionError, EmptyIndexError, LLMError
 from qa.index import lexical
 from qa.index.embed import VectorCache, get_embedder
 from qa.index.ingest import ingest
-from qa.index.store import store_for
+from qa.index.store import Store, store_for
 from qa.llm import get_llm, options_from
-from qa.retrieve import RetrievalParams, retrieve
+from qa.retrieve import RetrievalParams, Scope, resolve_outlets, retrieve
 from qa.types import Answer
 
 MAX_QUESTION_CHARS = 2000
@@ -55,6 +55,9 @@ def answer(
     history: list[Any] | None = None,
     llm: str | None = None,
     as_of: dt.date | str | None = None,
+    since: dt.date | str | None = None,
+    until: dt.date | str | None = None,
+    outlet: str | Sequence[str] | None = None,
     settings: Settings | None = None,
     params: AnswerParams = AnswerParams(),
 ) -> Answer:
@@ -63,15 +66,17 @@ def answer(
     history: earlier turns as {"role": "user"|"assistant", "content": str} dicts or (user, assistant) pairs;
     a follow-up's retrieval also uses the previous question, or, with a model, the follow-up rewritten by it to
     stand alone. as_of: the date the question is asked on (a date or ISO string); articles published on or before
-    it are preferred. llm: the answerer spec (default QA_LLM): "extractive", "openai:MODEL", "ollama:MODEL" or
+    it are preferred, and "last week" or "in March" are read against it (against today without it). since/until
+    (dates or ISO strings, inclusive) and outlet (one name or several, matched case-insensitively against the
+    outlets indexed) limit which articles may answer. llm: the answerer spec (default QA_LLM): "extractive", "openai:MODEL", "ollama:MODEL" or
     "llamacpp:PATH.gguf". When the model fails (unreachable, HTTP errors, past QA_LLM_TIMEOUT, malformed replies)
     the extractive answer comes back with Answer.warnings saying why, or LLMError is raised if QA_LLM_FALLBACK is
     off. Raises BadQuestionError for an empty or oversized question or top_k < 1, EmptyIndexError when nothing is
     indexed (and QA_AUTO_SEED is off), StoreError when the store cannot be opened, LLMError for a spec that cannot
     work at all (unknown, no API key, no model file). params: the pipeline's tunables (AnswerParams).
     """
-    stream = answer_stream(question, top_k=top_k, history=history, llm=llm, as_of=as_of, settings=settings,
-                           params=params)
+    stream = answer_stream(question, top_k=top_k, history=history, llm=llm, as_of=as_of, since=since, until=until,
+                           outlet=outlet, settings=settings, params=params)
     for item in stream:
         if isinstance(item, Answer):
             return item
@@ -85,6 +90,9 @@ def answer_stream(
     history: list[Any] | None = None,
     llm: str | None = None,
     as_of: dt.date | str | None = None,
+    since: dt.date | str | None = None,
+    until: dt.date | str | None = None,
+    outlet: str | Sequence[str] | None = None,
     settings: Settings | None = None,
     params: AnswerParams = AnswerParams(),
 ) -> Iterator[str | Answer]:
@@ -109,6 +117,7 @@ def answer_stream(
 
     chunks = ensure_indexed(settings)  # one count, handed on: each is a round trip to a Chroma server
     store = store_for(settings)
+    scope = _scope(store, since, until, outlet)
     index = lexical.load(store, settings.resolved_home(), settings.collection, chunks_in_store=chunks)
     embedder = get_embedder(settings.embed_model, settings.embed_batch)
     # A model rewrites any follow-up itself; without one, only a question that leans on the conversation brings
@@ -134,6 +143,7 @@ def answer_stream(
         top_k=k,
         candidates=max(settings.candidates, k),
         as_of=_as_date(as_of),
+        scope=scope,
         params=params.retrieval,
     )
     t_retrieved = time.perf_counter()
@@ -207,13 +217,30 @@ def _stage_timings(marks: list[float], retrieval: dict[str, float], answering: d
     return timings
 
 
-def _as_date(value: dt.date | str | None) -> dt.date | None:
+def _as_date(value: dt.date | str | None, name: str = "as_of") -> dt.date | None:
     if value is None or isinstance(value, dt.date):
         return value
     try:
         return dt.date.fromisoformat(value.strip()[:10])
     except ValueError as exc:
-        raise BadQuestionError(f"as_of must be a date like 2023-01-05 (got {value!r})") from exc
+        raise BadQuestionError(f"{name} must be a date like 2023-01-05 (got {value!r})") from exc
+
+
+def _scope(
+    store: Store, since: dt.date | str | None, until: dt.date | str | None, outlet: str | Sequence[str] | None
+) -> Scope:
+    """The Scope the filters ask for; BadQuestionError for a date that does not parse, an empty range or an
+    outlet no article names."""
+    low, high = _as_date(since, "since"), _as_date(until, "until")
+    if low is not None and high is not None and low > high:
+        raise BadQuestionError(f"since ({low}) is after until ({high}): no article can be in that range")
+    asked = [outlet] if isinstance(outlet, str) else list(outlet or [])
+    asked = [name.strip() for name in asked if name and name.strip()]
+    try:
+        outlets = resolve_outlets(asked, list(store.outlets())) if asked else ()
+    except ValueError as exc:
+        raise BadQuestionError(str(exc)) from None
+    return Scope(since=low, until=high, outlets=outlets)
 
 
 def last_exchange(history: list[Any] | None) -> str:

@@ -95,6 +95,12 @@ def ask(
     question: Annotated[str, typer.Argument(help="Your question, in quotes.")],
     top_k: Annotated[int | None, typer.Option("--top-k", "-k", help="Passages to answer from (default 5).")] = None,
     llm: Annotated[str | None, typer.Option("--llm", help=_LLM_HELP)] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Answer as on this day (YYYY-MM-DD): later articles "
+                                              "are left out; 'last week' and 'in March' are read against it.")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="Only articles published on or after this day.")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="Only articles published on or before this day.")] = None,
+    outlet: Annotated[list[str] | None, typer.Option("--outlet", help="Only articles from this outlet (repeatable; "
+                                                     "case-insensitive, a part of the name is enough).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the whole Answer as JSON.")] = False,
 ) -> None:
     """Answer a question from the indexed articles, with numbered sources. A model's answer prints as it is written."""
@@ -106,10 +112,11 @@ def ask(
     streamed = False
     try:
         ensure_indexed(settings, progress=sys.stderr.isatty(), announce=lambda line: typer.echo(f"qa: {line}", err=True))
+        filters: dict[str, Any] = {"as_of": as_of, "since": since, "until": until, "outlet": outlet}
         if as_json:
-            result = answer(question, top_k=top_k, llm=llm, settings=settings)
+            result = answer(question, top_k=top_k, llm=llm, settings=settings, **filters)
         else:
-            for item in answer_stream(question, top_k=top_k, llm=llm, settings=settings):
+            for item in answer_stream(question, top_k=top_k, llm=llm, settings=settings, **filters):
                 if isinstance(item, Answer):
                     result = item
                 else:

@@ -10,6 +10,7 @@ import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -41,6 +42,21 @@ class RetrievalParams:
     strip_time_words: bool = True
 
 
+@dataclass(frozen=True)
+class Scope:
+    """Which articles a question may be answered from: published from since to until (inclusive), by one of
+    outlets (the names as stored; see resolve_outlets). Empty means no limit. An undated article is outside any
+    since, and inside an until, as it is inside an as_of: it may be old, it cannot be shown to be recent."""
+
+    since: dt.date | None = None
+    until: dt.date | None = None
+    outlets: tuple[str, ...] = ()
+
+    @property
+    def limited(self) -> bool:
+        return self.since is not None or self.until is not None or bool(self.outlets)
+
+
 @dataclass
 class Retrieval:
     passages: list[Passage]
@@ -67,12 +83,14 @@ def retrieve(
     top_k: int,
     candidates: int,
     as_of: dt.date | None = None,
+    scope: Scope = Scope(),
     params: RetrievalParams = RetrievalParams(),
 ) -> Retrieval:
     """Hybrid search for question: the top_k passages, best first, near-identical ones dropped.
 
     as_of (the day the question is asked) leaves out articles published after it and ranks those of the
-    params.recent_days before it first; undated articles stay, ranked with the older ones.
+    params.recent_days before it first; undated articles stay, ranked with the older ones. scope limits both
+    searches to a date range and outlets before ranking, so a narrow filter still fills top_k.
     """
     timings: dict[str, float] = {}
     if as_of is not None and params.strip_time_words:
@@ -80,15 +98,19 @@ def retrieve(
     t0 = time.perf_counter()
     vector = embedder.embed([question])[0]
     t1 = time.perf_counter()
-    if as_of is None:
+    bounds = _Bounds.of(as_of, scope)
+    if as_of is None and not scope.limited:
         dense_lists = [store.nearest_chunk_ids(vector, candidates)]
+    elif as_of is None:
+        dense_lists = [store.nearest_chunk_ids(vector, candidates, where=bounds.where(scope))]
     else:
-        dense_lists = _dense_as_of(store, vector, candidates, as_of.toordinal(), params.recent_days)
+        dense_lists = _dense_as_of(store, vector, candidates, bounds, scope, params.recent_days)
     t2 = time.perf_counter()
-    if as_of is None:
+    if as_of is None and not scope.limited:
         lexical_lists = [lexical_index.search(question, candidates)]
     else:
-        lexical_lists = _lexical_as_of(lexical_index, question, candidates, as_of.toordinal(), params.recent_days)
+        lexical_lists = _lexical_scoped(lexical_index, store, question, candidates, bounds, scope,
+                                        params.recent_days if as_of is not None else None)
     t3 = time.perf_counter()
     rankings = [[c for c, _ in hits] for hits in dense_lists + lexical_lists]
     # Lists come as (recent, all) pairs when as_of is given; the recent ones weigh recent_weight more.
@@ -108,8 +130,8 @@ def retrieve(
         if chunk_id not in records:
             continue  # deleted between the search and the fetch
         text, meta = records[chunk_id]
-        if as_of is not None and stored_date_ord(meta) > as_of.toordinal():
-            continue  # published after the day asked about, whichever search brought it
+        if not bounds.admits(meta, scope):
+            continue  # published after the day asked about or outside the scope, whichever search brought it
         shingles = _shingles(text)
         if any(_overlap(shingles, other) >= params.near_identical for other in kept_shingles):
             continue
@@ -124,15 +146,49 @@ def retrieve(
     return Retrieval(passages=passages, query_vector=vector, timings=timings)
 
 
+@dataclass(frozen=True)
+class _Bounds:
+    """The date ordinals a search may return: as_of and scope.until cap it, scope.since floors it."""
+
+    low: int | None
+    high: int | None
+
+    @classmethod
+    def of(cls, as_of: dt.date | None, scope: Scope) -> _Bounds:
+        highs = [d.toordinal() for d in (as_of, scope.until) if d is not None]
+        return cls(scope.since.toordinal() if scope.since else None, min(highs) if highs else None)
+
+    def where(self, scope: Scope, recent_from: int | None = None) -> dict[str, Any] | None:
+        """The Chroma filter for these bounds and scope's outlets."""
+        lows = [x for x in (self.low, recent_from) if x is not None]
+        low = max(lows) if lows else None
+        terms: list[dict[str, Any]] = []
+        if low is not None:
+            terms.append({"date_ord": {"$gte": low}})
+        if self.high is not None:
+            terms.append({"date_ord": {"$lte": self.high}})
+        if scope.outlets:
+            terms.append({"outlet": {"$in": list(scope.outlets)}})
+        return None if not terms else terms[0] if len(terms) == 1 else {"$and": terms}
+
+    def admits(self, meta: dict[str, object], scope: Scope) -> bool:
+        day = stored_date_ord(meta)
+        if self.high is not None and day > self.high:
+            return False
+        if self.low is not None and day < self.low:
+            return False
+        return not scope.outlets or meta.get("outlet") in scope.outlets
+
+
 def _dense_as_of(
-    store: Store, vector: np.ndarray, candidates: int, day: int, recent_days: int
+    store: Store, vector: np.ndarray, candidates: int, bounds: _Bounds, scope: Scope, recent_days: int
 ) -> list[list[tuple[str, float]]]:
-    """Dense candidates from the recent window and from everything up to day (undated included, date_ord 0)."""
-    recent = store.nearest_chunk_ids(
-        vector, candidates, where={"$and": [{"date_ord": {"$gte": day - recent_days}}, {"date_ord": {"$lte": day}}]}
-    )
-    allowed = store.nearest_chunk_ids(vector, candidates, where={"date_ord": {"$lte": day}})
-    if not allowed and store.count_chunks():
+    """Dense candidates from the recent window and from everything up to as_of (undated included, date_ord 0)."""
+    assert bounds.high is not None
+    day = bounds.high
+    recent = store.nearest_chunk_ids(vector, candidates, where=bounds.where(scope, recent_from=day - recent_days))
+    allowed = store.nearest_chunk_ids(vector, candidates, where=bounds.where(scope))
+    if not allowed and store.count_chunks() and not scope.limited:
         # A store written before date_ord existed: filter a wider unfiltered search on its ISO dates instead.
         wider = [h for h in store.query_chunks(vector, candidates * 4) if stored_date_ord(h.metadata) <= day]
         recent = [(h.chunk_id, h.similarity) for h in wider if stored_date_ord(h.metadata) >= day - recent_days]
@@ -140,15 +196,53 @@ def _dense_as_of(
     return [recent, allowed]
 
 
-def _lexical_as_of(
-    index: LexicalIndex, question: str, candidates: int, day: int, recent_days: int
+def _lexical_scoped(
+    index: LexicalIndex,
+    store: Store,
+    question: str,
+    candidates: int,
+    bounds: _Bounds,
+    scope: Scope,
+    recent_days: int | None,
 ) -> list[list[tuple[str, float]]]:
-    """BM25 candidates from the recent window and from everything up to day, masked by each chunk's date_ord."""
+    """BM25 candidates within the bounds and outlets, masked per chunk; with recent_days (as_of given) a recent
+    window's list first, as for dense search."""
     dates = getattr(index, "date_ords", None)  # None: an index without dates; later chunks are dropped after fusion
-    if dates is None:
-        return [[], index.search(question, candidates)]
-    recent = index.search(question, candidates, allowed=(dates >= day - recent_days) & (dates <= day))
-    return [recent, index.search(question, candidates, allowed=dates <= day)]
+    mask = np.ones(index.size, dtype=bool) if index.size else None
+    if mask is not None and dates is not None:
+        if bounds.high is not None:
+            mask &= dates <= bounds.high
+        if bounds.low is not None:
+            mask &= dates >= bounds.low
+    if mask is not None and scope.outlets:
+        wanted = set(store.chunk_ids_where({"outlet": {"$in": list(scope.outlets)}}))
+        mask &= np.fromiter((cid in wanted for cid in index.chunk_ids), dtype=bool, count=index.size)
+    everything = index.search(question, candidates, allowed=mask)
+    if recent_days is None:
+        return [everything]
+    if dates is None or bounds.high is None:
+        return [[], everything]
+    recent_mask = (dates >= bounds.high - recent_days) if mask is None else mask & (dates >= bounds.high - recent_days)
+    return [index.search(question, candidates, allowed=recent_mask), everything]
+
+
+def resolve_outlets(asked: Sequence[str], stored: Sequence[str]) -> tuple[str, ...]:
+    """The stored outlet names a user's names refer to: case and punctuation aside, exact first, else every
+    stored name that contains the asked one ("reuters" → "Reuters", "Thomson Reuters"). Raises ValueError naming
+    the known outlets when one matches nothing, so a typo is not read as "no articles"."""
+    def key(name: str) -> str:
+        return " ".join(re.findall(r"\w+", name.casefold()))
+
+    chosen: list[str] = []
+    for name in asked:
+        want = key(name)
+        exact = [s for s in stored if key(s) == want]
+        matches = exact or [s for s in stored if want and want in key(s)]
+        if not matches:
+            known = ", ".join(sorted(stored)[:12]) or "none: no indexed article names its outlet"
+            raise ValueError(f"no indexed article is from outlet {name!r} (known: {known})")
+        chosen.extend(m for m in matches if m not in chosen)
+    return tuple(chosen)
 
 
 def _passage(
@@ -171,6 +265,7 @@ def _passage(
         dense_score=dense_by_id.get(chunk_id),
         lexical_score=lexical_by_id.get(chunk_id),
         date=meta.get("date_text") or meta.get("date"),  # type: ignore[arg-type]
+        published=meta.get("date"),  # type: ignore[arg-type]
         outlet=meta.get("outlet"),  # type: ignore[arg-type]
         sentences=_spans(meta.get("sentences")),
     )

@@ -58,7 +58,8 @@ class Passage(_Frozen):
     score: float = Field(description="Fused (reciprocal rank) score; higher is better.")
     dense_score: float | None = Field(default=None, description="Cosine similarity to the question, if retrieved densely.")
     lexical_score: float | None = Field(default=None, description="BM25 score, if retrieved lexically.")
-    date: str | None = None
+    date: str | None = Field(default=None, description="The date as the article gives it, for display.")
+    published: str | None = Field(default=None, description="Publication date, ISO, when the year is known.")
     outlet: str | None = None
     sentences: tuple[tuple[int, int], ...] = Field(default=(), description="Sentence spans, article offsets.")
 

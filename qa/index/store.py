@@ -230,6 +230,18 @@ class Store:
         distances = found["distances"] or [[]]
         return [(id_, 1.0 - float(dist)) for id_, dist in zip(found["ids"][0], distances[0], strict=True)]
 
+    def chunk_ids_where(self, where: dict[str, Any]) -> list[str]:
+        """Ids of the chunks whose metadata match where (e.g. an outlet filter for the BM25 mask)."""
+        return list(self.chunks.get(where=where, include=[])["ids"])
+
+    def outlets(self) -> dict[str, int]:
+        """Each outlet named by an indexed article, with its number of articles, most first."""
+        counts: dict[str, int] = {}
+        for _, meta in self.iter_articles():
+            if outlet := meta.get("outlet"):
+                counts[str(outlet)] = counts.get(str(outlet), 0) + 1
+        return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
     def get_chunks(self, ids: list[str]) -> dict[str, tuple[str, dict[str, Any]]]:
         if not ids:
             return {}
