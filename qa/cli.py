@@ -244,7 +244,11 @@ def run_eval(
     from qa.answer import answer
     from qa.eval.metrics import load_questions, write_json
     from qa.eval.metrics import run_eval as evaluate
+    from qa.eval.news import is_news_set
 
+    if question_set.is_file() and is_news_set(question_set):
+        _run_news_set(question_set, top_k, llm, json_path)
+        return
     try:
         questions = load_questions(question_set)
         summary, rows = evaluate(
@@ -263,6 +267,28 @@ def run_eval(
 
         context = {"set": str(question_set), "answerer": llm or get_settings().llm, "top_k": top_k}
         typer.echo(f"wrote {write_report(summary, rows, report_dir, context)}")
+
+
+def _run_news_set(question_set: Path, top_k: int | None, llm: str | None, json_path: Path | None) -> None:
+    """A news set (conflicts, as-of, timelines, controls): its own articles, indexed into their own store."""
+    from qa.answer import answer
+    from qa.eval.metrics import write_json
+    from qa.eval.news import index_news_set, load_news_questions, render_news_table, run_news_eval
+
+    try:
+        questions = load_news_questions(question_set)
+        scoped = index_news_set(get_settings(), question_set)
+        summary, rows = run_news_eval(
+            questions, lambda q: answer(q["question"], top_k=top_k, llm=llm, as_of=q.get("as_of"), settings=scoped),
+            progress=sys.stderr.isatty(),
+        )
+    except (QAError, OSError, ValueError) as exc:
+        typer.echo(f"qa: {exc}".splitlines()[0], err=True)
+        raise typer.Exit(1) from None
+    typer.echo(render_news_table(summary))
+    if json_path:
+        write_json(summary, rows, json_path)
+        typer.echo(f"wrote {json_path}")
 
 
 def _run_benchmark(
