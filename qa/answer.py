@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from qa.answering.asked import analyse
+from qa.answering.conflicts import Composed, ConflictParams, answer_conflict, answer_timeline, asks_for_timeline
 from qa.answering.evidence import EvidenceParams, compact_evidence
 from qa.answering.extractive import Draft, answer_from, refuse_before_reading
 from qa.answering.followup import leans_on_context
@@ -30,7 +31,7 @@ from qa.index.ingest import ingest
 from qa.index.store import Store, store_for
 from qa.llm import get_llm, options_from
 from qa.retrieve import RetrievalParams, Scope, resolve_outlets, retrieve
-from qa.types import Answer
+from qa.types import Answer, Passage
 
 MAX_QUESTION_CHARS = 2000
 _MAX_ANSWER_CONTEXT = 400
@@ -46,6 +47,7 @@ class AnswerParams:
     extractive: ExtractiveParams = ExtractiveParams()
     evidence: EvidenceParams = EvidenceParams()
     prompt: PromptParams = PromptParams()
+    conflict: ConflictParams = ConflictParams()
 
 
 def answer(
@@ -145,6 +147,7 @@ def answer_stream(
         as_of=_as_date(as_of),
         scope=scope,
         params=params.retrieval,
+        extra=params.conflict.extra_passages,
     )
     t_retrieved = time.perf_counter()
     vectors = _text_vectors(settings.embed_model, settings.resolved_home())
@@ -154,8 +157,15 @@ def answer_stream(
     evidence = Evidence(question, analyse(question), found.passages, query_vector, vectors, index, previous,
                         params.extractive)
 
+    composed: Composed | None = None
+
     def extract() -> Draft:
-        return answer_from(evidence)
+        nonlocal composed
+        draft = answer_from(evidence)
+        anchor = (draft.citations[0].article_id, draft.citations[0].start) if draft.citations else None
+        if not draft.abstained and (composed := _versions(evidence, found.more, anchor, params.conflict)) is not None:
+            return Draft(composed.text, composed.citations, abstained=False)
+        return draft
 
     # Without a model, or with the rules deciding, the extractive answer comes first; with the model deciding,
     # only the rules that need no reading may refuse before it is asked.
@@ -191,12 +201,27 @@ def answer_stream(
         citations=result.citations,
         abstained=result.abstained,
         abstain_rule=result.abstain_rule,
-        passages=found.passages if result.passages is None else result.passages,
+        passages=(found.passages if result.passages is None else result.passages)
+        + (found.more if composed and result.answerer == "extractive" else []),
         timings={name: round(ms, 2) for name, ms in timings.items()},
         answerer=result.answerer,
         standalone_question=(rewritten or query) if previous else None,
         warnings=result.warnings,
+        conflict=composed.conflict if composed and result.answerer == "extractive" else None,
+        timeline=(composed.timeline or []) if composed and result.answerer == "extractive" else [],
     )
+
+
+def _versions(
+    evidence: Evidence, more: list[Passage], anchor: tuple[str, int] | None, params: ConflictParams
+) -> Composed | None:
+    """A timeline for a "how did it develop" question, or every version when the reports disagree, read over the
+    retrieved passages and the next few (where a story's other reports rank); None to keep the plain answer."""
+    wide = Evidence(evidence.question, evidence.asked, [*evidence.passages, *more], evidence.query_vector,
+                    evidence.text_vectors, evidence.index, evidence.context, evidence.params)
+    if asks_for_timeline(evidence.question):
+        return answer_timeline(wide, params)
+    return answer_conflict(wide, anchor, params)
 
 
 def _stage_timings(marks: list[float], retrieval: dict[str, float], answering: dict[str, float]) -> dict[str, float]:

@@ -62,6 +62,7 @@ class Retrieval:
     passages: list[Passage]
     query_vector: np.ndarray
     timings: dict[str, float] = field(default_factory=dict)
+    more: list[Passage] = field(default_factory=list)  # the next `extra` passages: where other reports may say otherwise
 
 
 def fuse_rankings(rankings: Sequence[Sequence[str]], k: int = RetrievalParams.rrf_k, weights: Sequence[float] | None = None) -> list[tuple[str, float]]:
@@ -85,12 +86,14 @@ def retrieve(
     as_of: dt.date | None = None,
     scope: Scope = Scope(),
     params: RetrievalParams = RetrievalParams(),
+    extra: int = 0,
 ) -> Retrieval:
     """Hybrid search for question: the top_k passages, best first, near-identical ones dropped.
 
     as_of (the day the question is asked) leaves out articles published after it and ranks those of the
     params.recent_days before it first; undated articles stay, ranked with the older ones. scope limits both
-    searches to a date range and outlets before ranking, so a narrow filter still fills top_k.
+    searches to a date range and outlets before ranking, so a narrow filter still fills top_k. extra: up to that
+    many further passages in Retrieval.more, ranked after the top_k, which stay exactly what they would be without.
     """
     timings: dict[str, float] = {}
     if as_of is not None and params.strip_time_words:
@@ -122,11 +125,13 @@ def retrieve(
     fused = fuse_rankings(rankings, k=params.rrf_k, weights=weights)
     dense_by_id = {cid: similarity for hits in dense_lists for cid, similarity in hits}
     lexical_by_id = {cid: score for hits in lexical_lists for cid, score in hits}
-    shortlist = fused[: top_k * 3]  # enough to fill top_k after near-duplicates and later-dated ones are dropped
+    main_shortlist = top_k * 3  # enough to fill top_k after near-duplicates and later-dated ones are dropped
+    shortlist = fused[: (top_k + extra) * 3]
     records = store.get_chunks([cid for cid, _ in shortlist])  # one fetch, for the few that can be kept
     passages: list[Passage] = []
+    more: list[Passage] = []
     kept_shingles: list[set[str]] = []
-    for chunk_id, score in shortlist:
+    for position, (chunk_id, score) in enumerate(shortlist):
         if chunk_id not in records:
             continue  # deleted between the search and the fetch
         text, meta = records[chunk_id]
@@ -136,14 +141,18 @@ def retrieve(
         if any(_overlap(shingles, other) >= params.near_identical for other in kept_shingles):
             continue
         kept_shingles.append(shingles)
-        passages.append(_passage(chunk_id, text, meta, score, dense_by_id, lexical_by_id))
-        if len(passages) == top_k:
+        found = _passage(chunk_id, text, meta, score, dense_by_id, lexical_by_id)
+        if len(passages) < top_k and position < main_shortlist:
+            passages.append(found)
+        else:
+            more.append(found)
+        if len(more) >= extra and (len(passages) == top_k or position >= main_shortlist - 1):
             break
     t4 = time.perf_counter()
     timings.update(
         embed_ms=(t1 - t0) * 1000, dense_ms=(t2 - t1) * 1000, lexical_ms=(t3 - t2) * 1000, fuse_ms=(t4 - t3) * 1000
     )
-    return Retrieval(passages=passages, query_vector=vector, timings=timings)
+    return Retrieval(passages=passages, query_vector=vector, timings=timings, more=more[:extra])
 
 
 @dataclass(frozen=True)
