@@ -20,6 +20,7 @@ from qa.answering.evidence import EvidenceParams, compact_evidence
 from qa.answering.extractive import Draft, answer_from, refuse_before_reading
 from qa.answering.followup import leans_on_context
 from qa.answering.generate import Generated, PromptParams, answer_with_model, condense, sentence_deltas
+from qa.answering.periods import read_period
 from qa.answering.prompts import load_prompt
 from qa.answering.rules import Evidence
 from qa.answering.scoring import ExtractiveParams
@@ -30,7 +31,7 @@ from qa.index.embed import VectorCache, get_embedder
 from qa.index.ingest import ingest
 from qa.index.store import Store, store_for
 from qa.llm import get_llm, options_from
-from qa.retrieve import RetrievalParams, Scope, resolve_outlets, retrieve
+from qa.retrieve import Retrieval, RetrievalParams, Scope, resolve_outlets, retrieve
 from qa.types import Answer, Passage
 
 MAX_QUESTION_CHARS = 2000
@@ -109,7 +110,10 @@ def answer_stream(
     """
     started = time.perf_counter()
     settings = settings or get_settings()
-    question = _check_question(question)
+    asked = _check_question(question)
+    # "as of March 4" in the question is the day to answer as on; "last week", "in March" a period up to it
+    period = read_period(asked, dt.date.today(), _as_date(as_of))
+    question = period.question
     k = settings.top_k if top_k is None else top_k
     if k < 1:
         raise BadQuestionError(f"top_k must be at least 1 (got {k})")
@@ -137,18 +141,21 @@ def answer_stream(
                 raise
             failed = exc
     t_condensed = time.perf_counter()
-    found = retrieve(
-        rewritten or query,
-        store=store,
-        lexical_index=index,
-        embedder=embedder,
-        top_k=k,
-        candidates=max(settings.candidates, k),
-        as_of=_as_date(as_of),
-        scope=scope,
-        params=params.retrieval,
-        extra=params.conflict.extra_passages,
-    )
+
+    def search(within: Scope) -> Retrieval:
+        return retrieve(rewritten or query, store=store, lexical_index=index, embedder=embedder, top_k=k,
+                        candidates=max(settings.candidates, k), as_of=period.as_of, scope=within,
+                        params=params.retrieval, extra=params.conflict.extra_passages)
+
+    notes: list[str] = []
+    if period.since is not None and scope.since is None and scope.until is None:
+        found = search(Scope(since=period.since, until=period.until, outlets=scope.outlets))
+        if not found.passages:  # nothing dated then: answer from every date, and say so
+            notes.append(f"No article is dated {period.said!r} ({period.since} to {period.until}); "
+                         "answered from articles of any date.")
+            found = search(scope)
+    else:
+        found = search(scope)
     t_retrieved = time.perf_counter()
     vectors = _text_vectors(settings.embed_model, settings.resolved_home())
 
@@ -196,7 +203,7 @@ def answer_stream(
     marks = [started, t_setup, t_condensed, t_retrieved, time.perf_counter()]
     timings = _stage_timings(marks, found.timings, result.timings)
     yield Answer(
-        question=question,
+        question=asked,
         text=result.text,
         citations=result.citations,
         abstained=result.abstained,
@@ -206,7 +213,7 @@ def answer_stream(
         timings={name: round(ms, 2) for name, ms in timings.items()},
         answerer=result.answerer,
         standalone_question=(rewritten or query) if previous else None,
-        warnings=result.warnings,
+        warnings=[*notes, *result.warnings],
         conflict=composed.conflict if composed and result.answerer == "extractive" else None,
         timeline=(composed.timeline or []) if composed and result.answerer == "extractive" else [],
     )
