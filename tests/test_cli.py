@@ -160,3 +160,33 @@ def test_no_arguments_shows_help(runner: CliRunner) -> None:
     result = runner.invoke(app, [])
     assert result.exit_code in (0, 2)  # click's no_args_is_help exits 2 in click >= 8.2
     assert "ingest" in result.output and "ask" in result.output and "status" in result.output
+
+
+def test_ask_outlet_filter_answers_from_that_outlet_only(runner: CliRunner, seeded_env: Settings) -> None:
+    result = runner.invoke(app, ["ask", KERRY_JULY, "--outlet", "tass", "--json"])
+    assert result.exit_code == 0, result.output
+    got = json.loads(result.stdout)
+    assert got["passages"] and {p["outlet"] for p in got["passages"]} == {"TASS"}
+
+
+def test_ask_since_leaves_out_undated_articles(runner: CliRunner, seeded_env: Settings) -> None:
+    """The seeds carry no year: no article can be shown to be published since a day, so nothing answers."""
+    result = runner.invoke(app, ["ask", KERRY_JULY, "--since", "2016-01-01", "--json"])
+    assert result.exit_code == 0, result.output
+    got = json.loads(result.stdout)
+    assert got["abstained"] and got["passages"] == []
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--outlet", "Nowhere Gazette"], "known: "),
+        (["--since", "last tuesday"], "since must be a date"),
+        (["--since", "2024-05-01", "--until", "2024-04-01"], "is after until"),
+    ],
+)
+def test_ask_bad_filter_is_one_line(runner: CliRunner, seeded_env: Settings, args: list[str], says: str) -> None:
+    result = runner.invoke(app, ["ask", KERRY_JULY, *args])
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and says in lines[0]
