@@ -58,11 +58,11 @@ def test_qa_eval_runs_a_news_set_on_its_own_articles(tmp_path: Path, monkeypatch
     articles = tmp_path / "news" / "articles"
     articles.mkdir(parents=True)
     reports = (
-        ("a.md", "2024-03-10", "Alpine Herald", "STEINBRUGG, March 10 (Alpine Herald) - Fourteen people were killed "
-         "when a coach plunged into a ravine on the Falkenjoch Pass, police said. It was run by the firm Talreisen."),
-        ("b.md", "2024-03-13", "Alpenland Tribune", "KALTENAU, March 13 (Alpenland Tribune) - The toll of the "
+        ("a.md", "2024-03-10", "Alpine Herald", ("STEINBRUGG, March 10 (Alpine Herald) - Fourteen people were killed "
+         "when a coach plunged into a ravine on the Falkenjoch Pass, police said. It was run by the firm Talreisen.")),
+        ("b.md", "2024-03-13", "Alpenland Tribune", ("KALTENAU, March 13 (Alpenland Tribune) - The toll of the "
          "Falkenjoch Pass coach crash has risen to 19 after more passengers died in hospital. Talreisen, the firm "
-         "that ran the coach, said it was cooperating with prosecutors."),
+         "that ran the coach, said it was cooperating with prosecutors.")),
     )
     for name, date, outlet, body in reports:
         (articles / name).write_text(f"---\ntitle: Falkenjoch Pass crash\ndate: {date}\noutlet: {outlet}\n---\n{body}\n")
