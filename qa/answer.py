@@ -9,7 +9,7 @@ import datetime as dt
 import re
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,7 @@ from qa.index.embed import VectorCache, get_embedder
 from qa.index.ingest import ingest
 from qa.index.store import Store, store_for
 from qa.llm import get_llm, options_from
-from qa.retrieve import Retrieval, RetrievalParams, Scope, resolve_outlets, retrieve
+from qa.retrieve import RetrievalParams, Scope, resolve_outlets, retrieve
 from qa.types import Answer, Passage
 
 MAX_QUESTION_CHARS = 2000
@@ -142,20 +142,16 @@ def answer_stream(
             failed = exc
     t_condensed = time.perf_counter()
 
-    def search(within: Scope) -> Retrieval:
-        return retrieve(rewritten or query, store=store, lexical_index=index, embedder=embedder, top_k=k,
-                        candidates=max(settings.candidates, k), as_of=period.as_of, scope=within,
-                        params=params.retrieval, extra=params.conflict.extra_passages)
-
-    notes: list[str] = []
-    if period.since is not None and scope.since is None and scope.until is None:
-        found = search(Scope(since=period.since, until=period.until, outlets=scope.outlets))
-        if not found.passages:  # nothing dated then: answer from every date, and say so
-            notes.append(f"No article is dated {period.said!r} ({period.since} to {period.until}); "
-                         "answered from articles of any date.")
-            found = search(scope)
-    else:
-        found = search(scope)
+    # "last week", "in March": the articles of that period rank first, as those of the week before as_of do;
+    # the others stay, since a report of March's events may be dated April. "This week" with as_of is that already.
+    day, retrieval_params = period.as_of, params.retrieval
+    if period.since is not None and period.until is not None and not (
+            period.as_of and (period.said or "").lower() in ("this week", "past week")):
+        day = period.until
+        retrieval_params = replace(params.retrieval, recent_days=(period.until - period.since).days)
+    found = retrieve(rewritten or query, store=store, lexical_index=index, embedder=embedder, top_k=k,
+                     candidates=max(settings.candidates, k), as_of=day, scope=scope, params=retrieval_params,
+                     extra=params.conflict.extra_passages)
     t_retrieved = time.perf_counter()
     vectors = _text_vectors(settings.embed_model, settings.resolved_home())
 
@@ -208,12 +204,11 @@ def answer_stream(
         citations=result.citations,
         abstained=result.abstained,
         abstain_rule=result.abstain_rule,
-        passages=(found.passages if result.passages is None else result.passages)
-        + (found.more if composed and result.answerer == "extractive" else []),
+        passages=found.passages if result.passages is None else result.passages,
         timings={name: round(ms, 2) for name, ms in timings.items()},
         answerer=result.answerer,
         standalone_question=(rewritten or query) if previous else None,
-        warnings=[*notes, *result.warnings],
+        warnings=result.warnings,
         conflict=composed.conflict if composed and result.answerer == "extractive" else None,
         timeline=(composed.timeline or []) if composed and result.answerer == "extractive" else [],
     )

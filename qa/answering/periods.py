@@ -2,8 +2,7 @@
 "yesterday", "this year", "in March".
 
 News questions carry their own dates. "As of March 4" is the day to answer as on; "last week" and "in March" name
-a stretch of days counted back from that day (as_of, else today), which limits the articles to read. A period
-that no indexed article falls in is dropped again by the caller, with a note, rather than answering nothing.
+a stretch of days counted back from that day (as_of, else today), whose articles the caller ranks first.
 """
 
 from __future__ import annotations
