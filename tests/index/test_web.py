@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pytest
 from support import ARTICLE_COMET, ARTICLE_PARKS, ARTICLE_TRAINS
+from typer.testing import CliRunner
 from web_server import PNG, Item, WebServer, article_page, atom_feed, rss_feed, serve_web
 
 from qa.answer import answer
+from qa.cli import app
 from qa.config import Settings
 from qa.index.fetch import FetchParams
 from qa.index.ingest import ingest
@@ -196,3 +198,24 @@ def test_prune_keeps_web_articles_and_local_paths_still_work(
     pruned = ingest([docs], prune=True, settings=web_settings)
     assert pruned.count("removed") == 0 and pruned.documents == 2
 
+
+def test_the_cli_ingests_urls_with_one_line_each(web: WebServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("QA_HOME", str(tmp_path / "cli-home"))
+    monkeypatch.setenv("QA_FETCH_ALLOW_PRIVATE", "true")
+    good = web.add("/story", article_page(ARTICLE_CHESS, site="Pune Daily"))
+    feed = web.add("/rss", rss_feed("Pune Daily", web.url("/"), [Item("Chess", good), Item("Gone", web.url("/x"))]))
+    result = CliRunner().invoke(app, ["ingest", feed, "ftp://example.com/a"])
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 3, lines
+    assert any(line.split() == ["added", good] for line in lines)
+    assert any(line.split()[:2] == ["skipped", web.url("/x")] and "HTTP 404" in line for line in lines)
+    assert any("ftp://example.com/a — only http and https" in line for line in lines)
+    assert "1 added, 2 skipped" in result.stdout
+
+    again = CliRunner().invoke(app, ["ingest", feed, "--json"])
+    assert again.exit_code == 0
+    assert [r["status"] for r in json.loads(again.stdout)["results"]] == ["unchanged"]
+
+    nothing = CliRunner().invoke(app, ["ingest", web.url("/x")])
+    assert nothing.exit_code == 1 and "HTTP 404" in nothing.stderr
