@@ -167,6 +167,8 @@ def fetch(url: str, params: FetchParams, client: httpx.Client | None = None) -> 
                         current = str(response.url.join(response.headers["location"]))
                         continue
                     return _read(url, response, params, deadline)
+            except httpx.InvalidURL as exc:
+                raise FetchError(f"not a valid URL: {exc}") from None
             except httpx.TimeoutException:
                 raise FetchError(f"timed out after {params.timeout_s:g} s", transient=True) from None
             except httpx.HTTPError as exc:
