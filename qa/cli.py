@@ -48,16 +48,24 @@ def _fail(exc: QAError) -> None:
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Article files (.txt, .md, .html) or folders of them.")],
+    sources: Annotated[list[str], typer.Argument(
+        help="Article files (.txt, .md, .html) or folders of them, and http(s) URLs of article pages or of RSS/Atom "
+        "feeds (a feed's new items are fetched; items taken before are not fetched again).",
+        metavar="PATH|URL...",
+    )],
     prune: Annotated[bool, typer.Option("--prune", help="Also remove indexed articles whose files are gone.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the ingest report as JSON.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only print the summary line.")] = False,
 ) -> None:
-    """Index articles: clean page junk, chunk, embed, store. Unchanged files are skipped; re-running is safe."""
+    """Index articles: clean page junk, chunk, embed, store. Unchanged files are skipped; re-running is safe.
+
+    URLs are fetched from public addresses only (QA_FETCH_ALLOW_PRIVATE=true allows local ones), within
+    QA_FETCH_TIMEOUT seconds and QA_MAX_FILE_MB, and saved under QA_HOME/web/.
+    """
     from rich.console import Console
     from rich.markup import escape
 
-    from qa.index.ingest import ingest as run_ingest
+    from qa.index.web import ingest_sources
 
     console = Console(stderr=True, highlight=False)
 
@@ -69,7 +77,7 @@ def ingest(
         console.print(line + (f" — {escape(result.detail)}" if result.detail else ""), soft_wrap=True)
 
     try:
-        report = run_ingest(paths, prune=prune, progress=not as_json and sys.stderr.isatty(), on_result=show)
+        report = ingest_sources(sources, prune=prune, progress=not as_json and sys.stderr.isatty(), on_result=show)
     except QAError as exc:
         _fail(exc)
         return

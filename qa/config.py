@@ -65,6 +65,11 @@ class Settings(BaseSettings):
     llm_fallback: bool = Field(default=True, description="Answer extractively (with a note) when the model fails.")
     auto_seed: bool = Field(default=True, description="Index the bundled seed articles when the store is empty.")
     max_file_mb: float = Field(default=10.0, gt=0, description="Files larger than this are skipped at ingest.")
+    fetch_timeout: float = Field(default=20.0, gt=0, description="Seconds a web page or feed may take to fetch.")
+    fetch_max_redirects: int = Field(default=5, ge=0, description="Redirects followed per fetch, each one checked.")
+    fetch_allow_private: bool = Field(
+        default=False, description="Fetch from loopback, private and link-local addresses too (tests, intranets)."
+    )
     near_duplicate: float = Field(default=0.8, gt=0, le=1, description="Shingle overlap that marks a near duplicate.")
     ui_auth: SecretStr | None = Field(default=None, description="user:password that `qa chat` asks for; unset: no login.")
 

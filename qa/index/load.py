@@ -174,13 +174,14 @@ def drop_hidden_elements(html: str) -> str:
 def _from_html(path: Path, html: str, file_hash: str, encoding: str) -> RawDocument:
     import trafilatura
 
+    saved, html = _saved_fields(html)
     doc = trafilatura.bare_extraction(
         drop_hidden_elements(html), with_metadata=True, include_comments=False, include_tables=False
     )
     body = getattr(doc, "text", None) if doc is not None else None
     if not body or not body.strip():
         raise IngestError("HTML page holds no article text")
-    title = getattr(doc, "title", None)
+    title = getattr(doc, "title", None) or saved.get("title")
     if title and not body.lstrip().startswith(title):
         body = f"{title}\n\n{body}"
     return RawDocument(
@@ -189,7 +190,23 @@ def _from_html(path: Path, html: str, file_hash: str, encoding: str) -> RawDocum
         file_hash=file_hash,
         encoding=encoding,
         title=title,
-        date=getattr(doc, "date", None),
-        outlet=getattr(doc, "sitename", None),
-        url=getattr(doc, "url", None),
+        date=getattr(doc, "date", None) or saved.get("date"),
+        outlet=getattr(doc, "sitename", None) or saved.get("outlet"),
+        url=getattr(doc, "url", None) or saved.get("url"),
+        retrieved_at=saved.get("retrieved_at"),
     )
+
+
+_SAVED_FIELD = re.compile(r'<meta name="qa:(\w+)" content="([^"]*)">')
+
+
+def _saved_fields(html: str) -> tuple[dict[str, str], str]:
+    """What qa recorded when it saved a fetched page (qa/index/web.py): its URL, when it was retrieved, and the
+    feed's title, date and outlet; and the page without those tags, so trafilatura never takes the retrieval
+    time for a publication date. The page's own metadata wins; these fill in what it lacks."""
+    import html as html_lib
+
+    fields: dict[str, str] = {}
+    for match in _SAVED_FIELD.finditer(html, 0, 65536):
+        fields.setdefault(match.group(1), html_lib.unescape(match.group(2)))
+    return fields, (_SAVED_FIELD.sub("", html) if fields else html)

@@ -22,6 +22,7 @@ from qa.display import redact_secrets
 from qa.errors import QAError
 from qa.index.ingest import ingest, remove_article
 from qa.index.store import store_for
+from qa.index.web import WEB_DIR, ingest_sources
 from qa.types import Answer, FileResult
 from qa.ui.login import login_pair
 from qa.ui.render import (
@@ -210,6 +211,29 @@ class ChatUI:
             outcomes.append((saved.get(path, path.name), word, detail))
         return _results_table(outcomes)
 
+    def add_from_web(self, text: str | None, progress: gr.Progress = gr.Progress()) -> str:  # noqa: B008
+        """Fetch the article pages and feeds named in text (URLs, one per line or space-separated) and ingest
+        them; one row per page, feed item or refused URL, as for uploads."""
+        urls = (text or "").split()
+        if not urls:
+            return ""
+        outcomes: list[tuple[str, str, str]] = []
+
+        def on_result(result: FileResult) -> None:
+            detail = result.detail or (f"{result.chunks} chunk{'s' * (result.chunks != 1)}" if result.chunks else "")
+            outcomes.append((result.path, _STATUS_WORDS[result.status], detail))
+            progress(None, desc=f"{len(outcomes)} done")
+
+        progress(None, desc=f"Fetching {len(urls)} URL(s)…")
+        try:
+            with INDEX_LOCK:
+                # Only URLs: a local path typed here is not this page's to read.
+                ingest_sources([u if "://" in u else f"https://{u}" for u in urls], settings=self.settings,
+                               on_result=on_result)
+        except QAError as exc:
+            outcomes.append((" ".join(urls), "rejected", redact_secrets(str(exc))))
+        return _results_table(outcomes)
+
     def _save_upload(self, source: Path) -> Path:
         """A copy of an uploaded file inside QA_HOME/uploads; same name and bytes reuse the copy already there."""
         name = safe_upload_name(source.name)
@@ -234,8 +258,8 @@ class ChatUI:
         except QAError as exc:
             return f"⚠ {redact_secrets(str(exc))}"
         path = Path(result.path)
-        if path.resolve().parent == self.uploads.resolve():
-            path.unlink(missing_ok=True)  # an uploaded copy goes with its article; the user's own files stay
+        if path.resolve().parent == self.uploads.resolve() or (self.home / WEB_DIR) in path.resolve().parents:
+            path.unlink(missing_ok=True)  # an uploaded or fetched copy goes with its article; the user's files stay
         return f"Deleted **{html.escape(path.name)}** from the library."
 
 
@@ -290,6 +314,10 @@ def build_app(ui: ChatUI) -> gr.Blocks:
                     label=f"Add articles: {', '.join(UPLOAD_SUFFIXES)} files up to {ui.settings.max_file_mb:g} MB each",
                     file_count="multiple", elem_id="qa-upload", height=140,
                 )
+                with gr.Row():
+                    web_urls = gr.Textbox(label="Add from URL or feed", placeholder="https://… (an article page or an "
+                                          "RSS/Atom feed; several separated by spaces)", scale=5, elem_id="qa-web-url")
+                    web_add = gr.Button("Fetch and add", scale=1, elem_id="qa-web-add")
                 results = gr.HTML(elem_id="qa-upload-results")
                 table = gr.Dataframe(
                     headers=["Title", "Outlet", "Date", "Chunks", "File"], datatype=["str", "str", "str", "number", "str"],
@@ -320,6 +348,9 @@ def build_app(ui: ChatUI) -> gr.Blocks:
         library_tab.select(ui.library, None, library_outputs, **quietly)
         upload.upload(ui.upload, upload, results, concurrency_limit=1, **page).then(
             lambda: None, None, upload, queue=False, **page).then(ui.library, None, library_outputs, **quietly)
+        for event in (web_add.click, web_urls.submit):
+            event(ui.add_from_web, web_urls, results, concurrency_limit=1, **page).then(
+                lambda: "", None, web_urls, queue=False, **page).then(ui.library, None, library_outputs, **quietly)
         delete.click(ui.delete, doomed, deleted, concurrency_limit=1, **page).then(
             ui.library, None, library_outputs, **quietly)
     return demo

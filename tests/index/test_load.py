@@ -73,3 +73,32 @@ def test_front_matter_without_a_body_is_skipped(fresh_settings: object, make_art
 
     with pytest.raises(IngestError, match="no article text"):
         read_article_file(make_article("empty.md", "---\ntitle: Only a header\n---\n\n"), 10_000_000)
+
+
+SAVED_TAGS = (
+    '<meta name="qa:body_sha256" content="ab12"><meta name="qa:url" content="https://news.example/a?x=1&amp;y=2">'
+    '<meta name="qa:retrieved_at" content="2024-03-06T10:00:00+00:00"><meta name="qa:title" content="Feed headline">'
+    '<meta name="qa:date" content="2024-03-01"><meta name="qa:outlet" content="Feed Title">'
+)
+
+
+def _page(head: str) -> str:
+    paragraphs = "".join(f"<p>{p}</p>" for p in BODY.split("\n\n"))
+    return f"<!DOCTYPE html><html><head>{head}</head><body><article>{paragraphs}</article></body></html>"
+
+
+def test_a_saved_web_page_gets_what_its_head_lacks_from_qa_tags(make_article: MakeArticle) -> None:
+    raw = read_article_file(make_article("saved.html", _page(SAVED_TAGS)), 10_000_000)
+    assert (raw.title, raw.date, raw.outlet) == ("Feed headline", "2024-03-01", "Feed Title")
+    assert (raw.url, raw.retrieved_at) == ("https://news.example/a?x=1&y=2", "2024-03-06T10:00:00+00:00")
+    assert "2024-03-06" not in raw.text and raw.text.startswith("Feed headline\n\n")
+
+
+def test_a_pages_own_metadata_wins_over_qa_tags(make_article: MakeArticle) -> None:
+    own = ('<title>Springfield approves parks budget</title><meta property="og:site_name" content="Springfield Herald">'
+           '<meta property="article:published_time" content="2024-03-05T08:00:00Z">'
+           '<link rel="canonical" href="https://herald.example/2024/03/05/parks">')
+    raw = read_article_file(make_article("saved.html", _page(SAVED_TAGS + own)), 10_000_000)
+    assert (raw.title, raw.date, raw.outlet) == ("Springfield approves parks budget", "2024-03-05", "Springfield Herald")
+    assert raw.url == "https://herald.example/2024/03/05/parks"
+    assert raw.retrieved_at == "2024-03-06T10:00:00+00:00"

@@ -484,3 +484,36 @@ def test_an_upload_in_progress_does_not_hold_up_questions(seed_settings: Setting
         asking.join(timeout=60)
         assert not asking.is_alive()
     assert "Kerry" in answers[-1]
+
+
+def test_add_from_url_reports_each_feed_item_and_delete_removes_the_fetched_copy(  # type: ignore[no-untyped-def]
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from web_server import Item, article_page, rss_feed, serve_web
+
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "home" / "ui-tmp"))
+    from qa.ui.app import ChatUI
+
+    ui = ChatUI(Settings(home=tmp_path / "home", auto_seed=False, fetch_allow_private=True))
+    with serve_web() as web:
+        good = web.add("/parks", article_page(ARTICLE_PARKS, site="Springfield Times"))
+        feed = web.add("/rss", rss_feed("Springfield Times", web.url("/"), [Item("Parks", good),
+                                                                             Item("Gone", web.url("/gone"))]))
+        report = ui.add_from_web(f"{feed}\nftp://example.com/x")
+        assert report.count("<tr class=") == 3
+        assert f"<td>{good}</td><td>added</td>" in report
+        assert f"<td>{web.url('/gone')}</td><td>rejected</td><td>HTTP 404 Not Found</td>" in report
+        assert "only http and https" in report
+        assert "already in the library" in ui.add_from_web(feed)
+    assert ui.add_from_web("  ") == ""
+    [(article_id, meta)] = store_for_ui(ui)
+    saved = Path(meta["path"])
+    assert saved.exists() and saved.is_relative_to(ui.home / "web")
+    ui.delete(article_id)
+    assert not saved.exists()
+
+
+def store_for_ui(ui) -> list:  # type: ignore[no-untyped-def]
+    from qa.index.store import store_for
+
+    return list(store_for(ui.settings).iter_articles())
