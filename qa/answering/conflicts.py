@@ -12,19 +12,15 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from qa.answering.extractive import cite_sentence
 from qa.answering.guard import strip_citation_markers
 from qa.answering.rules import Evidence
 from qa.answering.scoring import Scored, is_heading
 from qa.answering.values import Value, ValueKind, primary_value, value_kind, values_in
-from qa.index.dates import ANY_MONTH, parse_date
+from qa.index.dates import parse_date
+from qa.index.metadata import DATELINE
 from qa.types import Citation, Conflict, ConflictValue, TimelineEntry
 
-# "KALTENAU, March 13 (Alpenland Tribune) - ": said again by the outlet and date the answer puts first
-_DATELINE = re.compile(
-    rf"^[A-Z][A-Z .'\-]{{1,40}},\s+(?:{ANY_MONTH})\.?\s+\d{{1,2}}(?:,\s*\d{{4}})?\s*"
-    r"(?:\([^)]{1,40}\)|/[^/]{1,30}/\.?)?\s*[-–—]+\s*",
-    re.IGNORECASE,
-)
 _TIMELINE = re.compile(
     r"\bhow\s+(?:did|has|have|do|does)\b[^?]*\b(?:develop|unfold|evolve|change|progress|play\s+out|turn\s+out)"
     r"|\bwhat\s+(?:(?:has|have)\s+)?happened\s+(?:to|with)\b|\b(?:timeline|chronology|sequence\s+of\s+events)\b",
@@ -98,7 +94,7 @@ def find_versions(
     versions: list[Version] = []
     for version in newest_first:
         given = {v.key for v in values_in(display_text(version.sentence.text), kind, evidence.asked)}
-        if any(kept.value.key in given for kept in versions) or version.value.key in {k.value.key for k in versions}:
+        if any(kept.value.key in given for kept in versions):
             continue  # it gives a value a newer report gives: they agree on it
         versions.append(version)
     versions = versions[: params.max_values]
@@ -126,9 +122,9 @@ def answer_conflict(
     for n, version in enumerate(versions, start=1):
         s = version.sentence
         parts.append(f"{_source_label(s)}: {display_text(s.text)} [{n}]")
-        citations.append(_citation(n, s))
-        values.append(ConflictValue(value=version.value.text if kind != "outcome" else display_text(s.text),
-                                    n=n, source=s.passage.source, date=s.passage.published, outlet=s.passage.outlet))
+        citations.append(cite_sentence(n, s))
+        values.append(ConflictValue(value=version.value.text, n=n, source=s.passage.source, date=s.passage.published,
+                                    outlet=s.passage.outlet))
     return Composed(" ".join(parts), citations, conflict=Conflict(kind=kind, values=values, updated=updated))
 
 
@@ -154,24 +150,21 @@ def answer_timeline(evidence: Evidence, params: ConflictParams = ConflictParams(
     parts, citations, entries = ["How it developed, by date:"], [], []
     for n, s in enumerate(lines, start=1):
         parts.append(f"{_source_label(s)}: {display_text(s.text)} [{n}]")
-        citations.append(_citation(n, s))
+        citations.append(cite_sentence(n, s))
         entries.append(TimelineEntry(date=s.passage.published or "", text=display_text(s.text), n=n))
     return Composed(" ".join(parts), citations, timeline=entries)
 
 
 def display_text(sentence: str) -> str:
-    """The sentence without its dateline (the answer names outlet and date itself) or the article's own [n]."""
-    return strip_citation_markers(_DATELINE.sub("", sentence, count=1)).strip()
+    """The sentence without its dateline ("KALTENAU, March 13 (Alpenland Tribune) - ": the answer names outlet
+    and date itself) or the article's own [n]."""
+    match = DATELINE.match(sentence)
+    if match is not None and match.group("place").isupper():
+        sentence = sentence[match.end():].lstrip(" -–—")
+    return strip_citation_markers(sentence).strip()
 
 
 def _source_label(s: Scored) -> str:
-    """ "Alpenland Tribune, March 13, 2024": who said it and when, as a reader cites a report."""
-    day = parse_date(s.passage.published)
-    when = f"{day:%B} {day.day}, {day.year}" if day else (s.passage.date or "undated")
-    return f"{s.passage.outlet or s.passage.title}, {when}"
-
-
-def _citation(n: int, s: Scored) -> Citation:
-    return Citation(n=n, source=s.passage.source, title=s.passage.title, quote=s.text, start=s.start, end=s.end,
-                    score=round(s.score, 4), article_id=s.passage.article_id, date=s.passage.date,
-                    outlet=s.passage.outlet)
+    """ "Alpenland Tribune, March 13, 2024": who said it and when, as a reader cites a report (Passage.date is
+    the publication day as ingest wrote it)."""
+    return f"{s.passage.outlet or s.passage.title}, {s.passage.date or s.passage.published or 'undated'}"

@@ -57,24 +57,17 @@ def answer_from(evidence: Evidence, rules: tuple[Rule, ...] = RULES) -> Draft:
         return refused
     asked = evidence.asked
     chosen = _choose(evidence.candidates, evidence.params, two_sided=asked.compares, interval=asked.interval)
-    citations = [
-        Citation(
-            n=i,
-            source=s.passage.source,
-            title=s.passage.title,
-            quote=s.text,
-            start=s.start,
-            end=s.end,
-            score=round(s.score, 4),
-            article_id=s.passage.article_id,
-            date=s.passage.date,
-            outlet=s.passage.outlet,
-        )
-        for i, s in enumerate(chosen, start=1)
-    ]
+    citations = [cite_sentence(i, s) for i, s in enumerate(chosen, start=1)]
     # Markers inside a quoted sentence are the article's, not ours: shown, they would cite passages nobody chose.
     text = " ".join(f"{strip_citation_markers(s.text)} [{i}]" for i, s in enumerate(chosen, start=1))
     return Draft(text=text, citations=citations, abstained=False)
+
+
+def cite_sentence(n: int, s: Scored) -> Citation:
+    """Citation [n] for a scored sentence: the exact span it quotes, with its article's date and outlet."""
+    return Citation(n=n, source=s.passage.source, title=s.passage.title, quote=s.text, start=s.start, end=s.end,
+                    score=round(s.score, 4), article_id=s.passage.article_id, date=s.passage.date,
+                    outlet=s.passage.outlet)
 
 
 def refuse_before_reading(evidence: Evidence) -> Draft | None:

@@ -12,7 +12,7 @@ from datetime import date
 from qa.index.dates import ANY_MONTH, YEAR_DIGITS, month_number, parse_date, safe_date
 
 # "MOSCOW, July 11. /TASS/." · "WASHINGTON, Jan. 5, 2017 (Reuters) -" · "MOSCOW, December 15."
-_DATELINE = re.compile(
+DATELINE = re.compile(
     rf"""^(?P<place>[A-Z][A-Z .'\-]{{1,40}}[A-Z]),\s+
         (?P<month>{ANY_MONTH})\.?\s+(?P<day>\d{{1,2}})(?:,?\s+(?P<year>{YEAR_DIGITS}))?\s*[.,]?\s*
         (?:[/(]\s*(?P<outlet>[A-Z][A-Za-z\-\. ]{{1,30}}?)\s*[/)])?""",
@@ -51,7 +51,7 @@ def extract_title(cleaned: str) -> str:
 def find_dateline(cleaned: str) -> Dateline | None:
     """The wire-style dateline opening one of the first paragraphs, if there is one."""
     for paragraph in cleaned.split("\n\n")[:8]:
-        match = _DATELINE.match(paragraph)
+        match = DATELINE.match(paragraph)
         if match is None:
             continue
         place = match.group("place").strip()
