@@ -143,10 +143,9 @@ def answer_stream(
     t_condensed = time.perf_counter()
 
     # "last week", "in March": the articles of that period rank first, as those of the week before as_of do;
-    # the others stay, since a report of March's events may be dated April. "This week" with as_of is that already.
+    # the others stay, since a report of March's events may be dated April.
     day, retrieval_params = period.as_of, params.retrieval
-    if period.since is not None and period.until is not None and not (
-            period.as_of and (period.said or "").lower() in ("this week", "past week")):
+    if period.since is not None and period.until is not None:
         day = period.until
         retrieval_params = replace(params.retrieval, recent_days=(period.until - period.since).days)
     found = retrieve(rewritten or query, store=store, lexical_index=index, embedder=embedder, top_k=k,

@@ -36,7 +36,6 @@ class Period:
     as_of: dt.date | None = None  # from "as of DATE"
     since: dt.date | None = None  # from "last week", "in March", ...
     until: dt.date | None = None
-    said: str | None = None  # the words that set since/until, for the note when nothing falls in them
 
 
 def read_period(question: str, today: dt.date, as_of: dt.date | None = None) -> Period:
@@ -47,34 +46,37 @@ def read_period(question: str, today: dt.date, as_of: dt.date | None = None) -> 
         stated = day
         text = (question[: match.start()] + question[match.end():]).strip()
         text = text[:1].upper() + text[1:]
-    ref = as_of or stated or today
-    since, until, said = _relative(text, ref)
-    return Period(question=text, as_of=as_of or stated, since=since, until=until, said=said)
+    day = as_of or stated
+    since, until = _relative(text, day or today, asked_on_a_day=day is not None)
+    return Period(question=text, as_of=day, since=since, until=until)
 
 
-def _relative(text: str, ref: dt.date) -> tuple[dt.date | None, dt.date | None, str | None]:
+def _relative(text: str, ref: dt.date, asked_on_a_day: bool) -> tuple[dt.date | None, dt.date | None]:
+    """(since, until) of the period the words name, counted back from ref. "This week" or "the past week" on a
+    given day is left out: retrieval already ranks the week before as_of first (RetrievalParams.recent_days)."""
     if (match := _RELATIVE.search(text)) is not None:
-        said = match.group()
         if match.group("day"):
             back = 1 if match.group("day").lower() == "yesterday" else 0
-            return ref - dt.timedelta(days=back), ref, said
+            return ref - dt.timedelta(days=back), ref
         unit, which = match.group("unit").lower(), match.group("which").lower()
         if unit == "week":
+            if asked_on_a_day and which in ("this", "past"):
+                return None, None
             monday = ref - dt.timedelta(days=ref.weekday())
             start = monday - dt.timedelta(days=7) if which == "last" else monday
-            return (ref - dt.timedelta(days=7) if which == "past" else start), ref, said
+            return (ref - dt.timedelta(days=7) if which == "past" else start), ref
         if unit == "month":
             first = ref.replace(day=1)
             if which == "last":
                 first = (first - dt.timedelta(days=1)).replace(day=1)
-            return (ref - dt.timedelta(days=31) if which == "past" else first), ref, said
+            return (ref - dt.timedelta(days=31) if which == "past" else first), ref
         year = ref.year - (1 if which == "last" else 0)
-        return (ref - dt.timedelta(days=366) if which == "past" else dt.date(year, 1, 1)), ref, said
+        return (ref - dt.timedelta(days=366) if which == "past" else dt.date(year, 1, 1)), ref
     if (match := _IN_MONTH.search(text)) is not None:
         month = month_number(match.group("month"))
         year = ref.year if month <= ref.month else ref.year - 1
-        return dt.date(year, month, 1), ref, match.group()
-    return None, None, None
+        return dt.date(year, month, 1), ref
+    return None, None
 
 
 def _day(written: str, ref: dt.date) -> dt.date | None:
