@@ -90,6 +90,7 @@ class Store:
         self.embed_model = embed_model
         self._max_batch = self.client.get_max_batch_size()
         self._count: tuple[int, float] | None = None  # (chunks, when counted) for recent_chunk_count
+        self._outlets: tuple[int, dict[str, int]] | None = None  # (chunks when listed, outlets) for outlets()
 
     @property
     def location(self) -> str:
@@ -235,12 +236,17 @@ class Store:
         return list(self.chunks.get(where=where, include=[])["ids"])
 
     def outlets(self) -> dict[str, int]:
-        """Each outlet named by an indexed article, with its number of articles, most first."""
-        counts: dict[str, int] = {}
-        for _, meta in self.iter_articles():
-            if outlet := meta.get("outlet"):
-                counts[str(outlet)] = counts.get(str(outlet), 0) + 1
-        return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+        """Each outlet named by an indexed article, with its number of articles, most first. Listing reads every
+        article's metadata, so the list is kept while the store's chunk count (recent_chunk_count) stays the same:
+        each answer filtered by outlet asks for it."""
+        chunks = self.recent_chunk_count()
+        if self._outlets is None or self._outlets[0] != chunks:
+            counts: dict[str, int] = {}
+            for _, meta in self.iter_articles():
+                if outlet := meta.get("outlet"):
+                    counts[str(outlet)] = counts.get(str(outlet), 0) + 1
+            self._outlets = (chunks, dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))))
+        return dict(self._outlets[1])
 
     def get_chunks(self, ids: list[str]) -> dict[str, tuple[str, dict[str, Any]]]:
         if not ids:
