@@ -38,7 +38,7 @@ class FetchError(IngestError):
 
 @dataclass(frozen=True)
 class FetchParams:
-    """How politely and how far a fetch may go; FetchParams.from_settings reads the user's QA_* values."""
+    """How politely and how far a fetch may go; qa.index.web.fetch_params reads the user's QA_* values."""
 
     timeout_s: float = 20.0  # per connect/read, and for the whole body: a slow drip is cut off too
     max_bytes: int = 10_000_000  # QA_MAX_FILE_MB: the body is streamed and dropped once past it

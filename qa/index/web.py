@@ -138,7 +138,7 @@ class _Collector:
         elif kind == "html":
             self.keep(fetched, _Origin(url=url))
         else:
-            self.skip(url, _not_a_page(fetched))
+            self.skip(url, _not_a_page(fetched, kind))
 
     def keep(self, fetched: Fetched, origin: _Origin, feed: Feed | None = None, title: str | None = None,
              published: str | None = None) -> bool:
@@ -179,16 +179,15 @@ class _Collector:
                 if not exc.transient:
                     self.state.mark(url, item.key, url=item.link, status="skipped")
                 continue
-            if body_kind(page) != "html":
-                self.skip(item.link, _not_a_page(page))
+            if (kind := body_kind(page)) != "html":
+                self.skip(item.link, _not_a_page(page, kind))
                 self.state.mark(url, item.key, url=item.link, status="skipped")
                 continue
             if not self.keep(page, _Origin(url=item.link, feed=url, key=item.key), feed, item.title, item.published):
                 self.state.mark(url, item.key, url=item.link, status="skipped")
 
 
-def _not_a_page(fetched: Fetched) -> str:
-    kind = body_kind(fetched)
+def _not_a_page(fetched: Fetched, kind: str | None) -> str:
     if kind == "feed":
         return "a feed, not an article page"
     return f"not an HTML page or a feed ({fetched.content_type or 'no content type'})"
